@@ -190,7 +190,7 @@ class Criterion:
     """One criterion as a careful human reads it, with its sub-criteria in ``children``.
 
     ``number`` is the enumerator as written (``2``, ``a``, ``iv``; empty for bullets and
-    plain lines), ``marker`` the characters that carried it (``(8)``, ``6,``, ``•``),
+    plain lines), ``heading`` the lead-in it sits under, ``marker`` the characters that carried it (``(8)``, ``6,``, ``•``),
     ``path`` the dotted position (``4.a.ii``).  ``text`` is the criterion's own text with
     hard wraps joined and markdown escapes undone; ``source_text[start:end]`` is the raw
     span it came from (children excluded).
@@ -206,6 +206,7 @@ class Criterion:
     start: int
     end: int
     parent_id: str | None = None
+    heading: str = ""  # the lead-in or group heading it sits under ("DISEASE CHARACTERISTICS")
     children: list[Criterion] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
 
@@ -229,5 +230,5 @@ class Criterion:
 
 CRITERION_COLUMNS: tuple[str, ...] = (
     "criterion_id", "section", "number", "marker", "path", "parent_id", "depth",
-    "text", "start", "end",
+    "heading", "text", "start", "end",
 )
