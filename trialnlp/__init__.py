@@ -1,5 +1,22 @@
-"""trialnlp: clinical-trial eligibility text to structured, checkable constraints."""
+"""trialnlp: clinical-trial eligibility text to structured, checkable constraints.
+
+>>> import trialnlp
+>>> trial = trialnlp.extract("Inclusion Criteria:\\n* Age 18 to 75 years\\n* ECOG 0-1")
+>>> [c.text for c in trial.criteria]
+['Age 18 to 75 years', 'ECOG 0-1']
+"""
 
 from __future__ import annotations
 
+from .errors import InputError, TrialnlpError
+from .pipeline import build_pipeline, default_pipeline, extract, extract_many
+from .trial import Trial
+from .types import Constraint, Criterion, Section, SourceRecord, StructuredFields
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Constraint", "Criterion", "InputError", "Section", "SourceRecord", "StructuredFields",
+    "Trial", "TrialnlpError", "__version__", "build_pipeline", "default_pipeline", "extract",
+    "extract_many",
+]

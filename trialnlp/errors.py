@@ -25,6 +25,6 @@ class RuleError(TrialnlpError):
 
 # Exit codes of the `trialnlp` command (documented in the README).
 EXIT_OK = 0
-EXIT_INPUT = 2  # a single input could not be read
-EXIT_USAGE = 64  # bad options (typer/click use 2 for usage; we remap, see cli)
-EXIT_PARTIAL = 3  # a batch finished but some records became error rows (with --strict)
+EXIT_INPUT = 1  # the input (or every record in it) could not be read
+EXIT_USAGE = 2  # bad command-line usage (click's own code)
+EXIT_PARTIAL = 3  # --strict: the batch finished but some records became error rows

@@ -106,13 +106,17 @@ def _lines(text: str) -> list[tuple[int, int]]:
 def _match_header(text: str, start: int, end: int) -> HeaderMatch | None:
     rules = _rules()
     line = text[start:end]
-    for pattern in (rules.standalone, rules.lead_in):
-        match = pattern.match(line)
-        if match:
-            return HeaderMatch(
-                rules.names[match["name"].lower()], match["header"],
-                start + match.start("header"), start + match.end("header"), end,
-            )
+    match = rules.standalone.match(line)
+    if match:
+        return HeaderMatch(
+            rules.names[match["name"].lower()], match["header"],
+            start + match.start("header"), start + match.end("header"), end,
+        )
+    match = rules.lead_in.match(line)
+    if match:  # the whole lead-in sentence is the header
+        content = len(line) - len(line.lstrip())
+        return HeaderMatch(rules.names[match["name"].lower()], line.strip().rstrip(":： "),
+                           start + content, start + match.end("header"), end)
     match = rules.inline.match(line)
     if match:
         return HeaderMatch(

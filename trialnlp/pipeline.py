@@ -1,0 +1,141 @@
+"""Build the spaCy pipeline and run it over source records.
+
+Stages, in the order data flows: readers (``trialnlp.readers``) -> ``trialnlp_sections``
+-> ``trialnlp_criteria`` -> (constraint components) -> :class:`~trialnlp.trial.Trial`.
+The pipeline starts from ``spacy.blank("en")``: everything it knows comes from rules in
+``rules/`` and models in ``models/``, never from a download.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .criteria.component import criteria_of
+from .errors import InputError
+from .extensions import register_extensions
+from .sections.fields import structured_from_page
+from .trial import Trial
+from .types import ReadError, SourceRecord
+
+# Importing the component modules registers their factories (the entry points in
+# pyproject.toml do the same for spacy.load).
+from .criteria import component as _criteria_component  # noqa: F401  isort: skip
+from .sections import component as _sections_component  # noqa: F401  isort: skip
+
+DEFAULT_PIPES: tuple[str, ...] = ("trialnlp_sections", "trialnlp_criteria")
+
+
+def build_pipeline(pipes: Iterable[str] = DEFAULT_PIPES) -> Language:
+    """A fresh pipeline with the given trialnlp components, in order."""
+    register_extensions()
+    nlp = spacy.blank("en")
+    for pipe in pipes:
+        nlp.add_pipe(pipe)
+    return nlp
+
+
+@cache
+def default_pipeline() -> Language:
+    """The default pipeline, built once per process."""
+    return build_pipeline()
+
+
+def _doc_for(nlp: Language, record: SourceRecord) -> Doc:
+    doc = nlp.make_doc(record.text)
+    doc._.trialnlp_is_page = record.is_page
+    return doc
+
+
+def _trial_from(doc: Doc, record: SourceRecord) -> Trial:
+    structured = record.structured
+    if record.is_page:
+        structured = structured.merged_over(structured_from_page(record.text))
+    warnings = list(record.warnings)
+    sections = doc._.trialnlp_sections or []
+    for section in sections:
+        if section.end <= section.start:
+            warnings.append(f"{section.name} section is empty")
+    if not record.text.strip():
+        warnings.append("no eligibility text")
+    elif not sections:
+        warnings.append("no eligibility section found")
+    return Trial(
+        trial_id=record.trial_id or record.source, source=record.source, format=record.format,
+        text=record.text, structured=structured, sections=list(sections),
+        criteria=criteria_of(doc), warnings=tuple(warnings),
+    )
+
+
+def parse_records(
+    records: Iterable[SourceRecord | ReadError], nlp: Language | None = None,
+    batch_size: int = 64,
+) -> Iterator[Trial]:
+    """One Trial per record, in order; a ReadError becomes an error Trial."""
+    nlp = nlp or default_pipeline()
+    pending: list[SourceRecord | ReadError] = []
+
+    def flush() -> Iterator[Trial]:
+        good = [r for r in pending if isinstance(r, SourceRecord)]
+        docs = iter(nlp.pipe((_doc_for(nlp, r) for r in good), batch_size=batch_size))
+        for item in pending:
+            if isinstance(item, ReadError):
+                yield Trial.failed(item.trial_id, item.source, item.reason)
+            else:
+                yield _trial_from(next(docs), item)
+        pending.clear()
+
+    for record in records:
+        pending.append(record)
+        if len(pending) >= batch_size:
+            yield from flush()
+    yield from flush()
+
+
+def extract(
+    source: str | os.PathLike[str] | Mapping[str, Any], trial_id: str | None = None,
+    nlp: Language | None = None, **read_options: Any,
+) -> Trial:
+    """Parse one trial from text, a file path or a record (dict).
+
+    Raises :class:`~trialnlp.errors.InputError` when the input cannot be read, or when it
+    holds more than one trial (use :func:`extract_many`).
+    """
+    from .readers import read_source
+
+    records = read_source(source, **read_options)
+    if len(records) != 1:
+        raise InputError(_describe(source), f"holds {len(records)} trials; use extract_many()")
+    record = records[0]
+    if trial_id is not None:
+        record = SourceRecord(record.text, record.source, record.format, trial_id,
+                              record.structured, record.is_page, record.warnings)
+    return next(parse_records([record], nlp))
+
+
+def extract_many(
+    sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    nlp: Language | None = None, batch_size: int = 64, **read_options: Any,
+) -> Iterator[Trial]:
+    """Lazily parse every trial in files, directories, globs or ``-`` (stdin).
+
+    Records that cannot be read are yielded as Trials with ``status == "error"``.
+    """
+    from .readers import read_sources
+
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    yield from parse_records(read_sources(sources, **read_options), nlp, batch_size)
+
+
+def _describe(source: object) -> str:
+    if isinstance(source, Mapping):
+        return "<record>"
+    text = os.fspath(source) if isinstance(source, os.PathLike) else str(source)
+    return text if len(text) < 80 and "\n" not in text else "<string>"
