@@ -13,7 +13,6 @@ Usage: python tools/bullet_agreement.py [legacy_sample.jsonl] [--show N]
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from pathlib import Path
@@ -21,7 +20,8 @@ from pathlib import Path
 import trialnlp
 
 REGISTRY_BULLET = re.compile(
-    r"(?m)^( *)-  (?!(?:KEY |Key |key )?(?:INCLUSION|EXCLUSION|Inclusion|Exclusion)[ A-Za-z]*:?\s*$)\S"
+    r"(?m)^( *)-  "
+    r"(?!(?:KEY |Key |key )?(?:INCLUSION|EXCLUSION|Inclusion|Exclusion)[ A-Za-z]*:?\s*$)\S"
 )
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/corpora/ctgov/legacy_sample.jsonl"
 

@@ -21,7 +21,10 @@ Sex = Literal["all", "female", "male"]
 
 @dataclass(frozen=True, slots=True)
 class AgeLimit:
-    """An age bound as registries state it (``18 Years``); ``unit`` is UCUM (a, mo, wk, d, h, min)."""
+    """An age bound as registries state it (``18 Years``).
+
+    ``unit`` is UCUM: a, mo, wk, d, h, min.
+    """
 
     value: float
     unit: str
@@ -190,10 +193,10 @@ class Criterion:
     """One criterion as a careful human reads it, with its sub-criteria in ``children``.
 
     ``number`` is the enumerator as written (``2``, ``a``, ``iv``; empty for bullets and
-    plain lines), ``heading`` the lead-in it sits under, ``marker`` the characters that carried it (``(8)``, ``6,``, ``•``),
-    ``path`` the dotted position (``4.a.ii``).  ``text`` is the criterion's own text with
-    hard wraps joined and markdown escapes undone; ``source_text[start:end]`` is the raw
-    span it came from (children excluded).
+    plain lines), ``marker`` the characters that carried it (``(8)``, ``6,``, ``•``),
+    ``path`` the dotted position (``4.a.ii``), ``heading`` the lead-in it sits under.
+    ``text`` is the criterion's own text with hard wraps joined and markdown escapes
+    undone; ``source_text[start:end]`` is the raw span it came from (children excluded).
     """
 
     criterion_id: str

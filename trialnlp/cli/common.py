@@ -14,7 +14,8 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Files, directories, globs, or '-' for standard input.", show_default=False),
+    typer.Argument(help="Files, directories, globs, or '-' for standard input.",
+                   show_default=False),
 ]
 FormatOption = Annotated[
     str | None,

@@ -13,7 +13,16 @@ from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
 from ..export import open_writer
 from ..pipeline import extract_many
 from .app import app
-from .common import FormatOption, IdField, Inputs, TextField, fail, is_terminal, read_options, stderr
+from .common import (
+    FormatOption,
+    IdField,
+    Inputs,
+    TextField,
+    fail,
+    is_terminal,
+    read_options,
+    stderr,
+)
 
 
 @app.command("extract")

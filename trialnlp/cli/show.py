@@ -37,7 +37,8 @@ def trial_tree(trial: Trial) -> Tree:
                         + (" [dim](empty)[/dim]" if section.end <= section.start else ""))
         heading = None
         for criterion in trial.criteria:
-            if criterion.section != section.name or not section.start <= criterion.start <= section.end:
+            inside = section.start <= criterion.start <= section.end
+            if criterion.section != section.name or not inside:
                 continue
             if criterion.heading and criterion.heading != heading:
                 heading = criterion.heading

@@ -7,6 +7,8 @@ inside a token (``c.AZA``), the token is split first so the boundary is a token 
 
 # No `from __future__ import annotations` here: spaCy/confection resolve the factory
 # signature at runtime and cannot read string annotations.
+from itertools import pairwise
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -29,7 +31,7 @@ def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
     with doc.retokenize() as retokenizer:
         for token, cuts in inside:
             bounds = [0, *cuts, len(token.text)]
-            orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+            orths = [token.text[a:b] for a, b in pairwise(bounds)]
             retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
 
 

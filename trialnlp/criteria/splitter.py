@@ -29,7 +29,6 @@ _SEMICOLON_SPLIT = re.compile(r";[ \t]*(?=[A-Z])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|^=])")
 _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[a-z])")
 _SPACES = re.compile(r"\s+")
-_LINES = re.compile(r"[^\n]*")
 
 
 @cache
@@ -89,10 +88,15 @@ def _column(text: str, line_start: int, position: int) -> int:
 
 
 def _iter_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in _LINES.finditer(text, start, end):
-        if match.start() == match.end() and match.start() > start and text[match.start() - 1] != "\n":
-            continue
-        yield match.start(), match.end()
+    """(start, end) of each line in ``text[start:end]``, newline excluded."""
+    position = start
+    while True:
+        newline = text.find("\n", position, end)
+        if newline < 0:
+            yield position, end
+            return
+        yield position, newline
+        position = newline + 1
 
 
 class _Splitter:
@@ -244,7 +248,8 @@ class _Splitter:
             indent = _column(self.text, line_start, content)
             marker = line_marker(self.text, content, line_end)
             if marker is not None:
-                self.place_line_marker(marker, indent, _column(self.text, line_start, marker.content))
+                text_col = _column(self.text, line_start, marker.content)
+                self.place_line_marker(marker, indent, text_col)
                 scan_from = marker.content
             elif self.continues(previous, line_start, content, indent, blank_before):
                 scan_from = content
@@ -315,7 +320,7 @@ _TRAILING = frozenset(" \t\r\n\u00a0;,，；-–—\\")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop surrounding space and trailing separators/stray dashes (``process-``, ``;``, ``\\-``)."""
+    """Drop surrounding space and trailing separators or stray dashes (``process-``, ``;``)."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1] in _TRAILING:

@@ -96,13 +96,15 @@ def _unlabelled(lines: list[str], index: int, put: object) -> None:
     line = lines[index]
     ages = _age_range(line)
     follow = index + 1
-    if ages is None and _AGE_LINE.match(line) and (index == 0 or not _AGE_LINE.match(lines[index - 1])):
+    starts_block = index == 0 or not _AGE_LINE.match(lines[index - 1])
+    if ages is None and _AGE_LINE.match(line) and starts_block:
         first = parse_age_limit(line)
         second = parse_age_limit(lines[index + 1]) if index + 1 < len(lines) and \
             _AGE_LINE.match(lines[index + 1]) else None
         follow = index + (2 if second else 1)
         if follow < len(lines) and parse_sex(lines[follow]) and first:
-            ages = (first, second) if second and second.in_years() > first.in_years() else (first, None)  # type: ignore[assignment]
+            ordered = second is not None and second.in_years() > first.in_years()
+            ages = (first, second if ordered else None)  # type: ignore[assignment]
         else:
             return
     if ages is None:

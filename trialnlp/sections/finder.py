@@ -74,8 +74,9 @@ def _rules() -> _Rules:
     )
     # Glued at the end of a line after punctuation: capitalised spelling only.
     glued = re.compile(
-        rf"(?<=[.;:!?)\-–\]])[ \t]*(?P<header>(?:Key |KEY )?(?P<name>Inclusion|INCLUSION|Exclusion|EXCLUSION)"
-        rf"[ \t]+(?:Criteria|CRITERIA|criteria))[ \t]*[:：]?[ \t]*$"
+        r"(?<=[.;:!?)\-–\]])[ \t]*(?P<header>(?:Key |KEY )?"
+        r"(?P<name>Inclusion|INCLUSION|Exclusion|EXCLUSION)"
+        r"[ \t]+(?:Criteria|CRITERIA|criteria))[ \t]*[:：]?[ \t]*$"
     )
     # "Patients must meet all of the following inclusion criteria:"
     lead_in = re.compile(
