@@ -19,6 +19,10 @@ class InputError(TrialnlpError):
         self.reason = reason
 
 
+class UsageError(TrialnlpError, ValueError):
+    """An option value that is not one of the accepted ones (an unknown format, ...)."""
+
+
 class RuleError(TrialnlpError):
     """A rule file in rules/ that does not have the expected shape."""
 

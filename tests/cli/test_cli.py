@@ -69,3 +69,9 @@ def test_stdin(monkeypatch) -> None:
                            input="Inclusion Criteria:\n1. Adults\n2. Consent\n")
     assert result.exit_code == 0, result.output
     assert [c["text"] for c in json.loads(result.stdout)["criteria"]] == ["Adults", "Consent"]
+
+
+def test_unknown_input_format_is_a_clear_error(tmp_path) -> None:
+    result = runner.invoke(app, ["extract", str(SEEDS), "--input-format", "yaml", "--quiet"])
+    assert result.exit_code == EXIT_INPUT
+    assert "unknown format 'yaml'" in result.stderr

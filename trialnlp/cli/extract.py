@@ -75,6 +75,8 @@ def extract_command(
                         counts["constraints"] += len(criterion.constraints)
                 elapsed = time.perf_counter() - started
                 progress.update(task, advance=1, rate=counts["trials"] / max(elapsed, 1e-9))
+    except TrialnlpError as error:
+        raise fail(str(error)) from error
     finally:
         writer.close()
     elapsed = time.perf_counter() - started
