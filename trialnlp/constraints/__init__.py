@@ -1,0 +1,1 @@
+"""Constraint extraction: values, units and temporal windows found in criterion text."""
