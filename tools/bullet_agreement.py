@@ -1,6 +1,6 @@
 """How often the splitter's criteria match ClinicalTrials.gov's own bullets.
 
-Legacy CT.gov text marks criteria with ``-  `` bullets (sub-bullets indented deeper).
+Legacy CT.gov text marks criteria with ``-  `` bullets (authors add their own ``- ``) (sub-bullets indented deeper).
 For each record with such bullets (bullets that are themselves section headers such as
 ``-  INCLUSION CRITERIA:`` excluded) we compare:
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import trialnlp
 
 REGISTRY_BULLET = re.compile(
-    r"(?m)^( *)-  "
+    r"(?m)^( *)-[ \t]+"
     r"(?!(?:KEY |Key |key )?(?:INCLUSION|EXCLUSION|Inclusion|Exclusion)[ A-Za-z]*:?\s*$)\S"
 )
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/corpora/ctgov/legacy_sample.jsonl"
