@@ -1,0 +1,183 @@
+"""find_windows: look-back windows, anchors, durations, number words, offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialnlp.constraints.temporal import WindowMention, find_windows
+from trialnlp.resources import load_json
+from trialnlp.types import Window
+
+CHIA_TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "chia" / "train"
+
+
+def one(text: str) -> WindowMention:
+    found = find_windows(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def shape(window: Window) -> tuple[object, ...]:
+    return (window.amount, window.unit, window.relation, window.anchor)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("within 6 months before screening", (6.0, "mo", "within", "screening")),
+        ("in the past 12 months", (12.0, "mo", "within", None)),
+        ("within the past 5 years", (5.0, "a", "within", None)),
+        ("during the last 3 months", (3.0, "mo", "within", None)),
+        ("in the previous 6 weeks", (6.0, "wk", "within", None)),
+        ("within 4 weeks prior to randomization", (4.0, "wk", "within", "randomization")),
+        ("within 4 weeks prior to randomisation", (4.0, "wk", "within", "randomization")),
+        ("3 months before screening", (3.0, "mo", "before", "screening")),
+        ("for at least 2 weeks", (2.0, "wk", "at_least", None)),
+        ("within 1 month", (1.0, "mo", "within", None)),
+        ("within six months", (6.0, "mo", "within", None)),
+        ("within twelve months", (12.0, "mo", "within", None)),
+        ("in the next 2 years", (2.0, "a", "after", None)),
+        ("during the study period", (None, None, "during", "study")),
+        ("at screening", (None, None, "at", "screening")),
+        ("within 28 days of the first dose of study drug", (28.0, "d", "within", "first_dose")),
+        (
+            "within 14 days before the first administration of study drug",
+            (14.0, "d", "within", "first_dose"),
+        ),
+        ("within 30 days prior to enrollment", (30.0, "d", "within", "enrollment")),
+        ("within 30 days prior to enrolment", (30.0, "d", "within", "enrollment")),
+        ("within 7 days of baseline", (7.0, "d", "within", "baseline")),
+        ("within 12 weeks prior to study entry", (12.0, "wk", "within", "study_entry")),
+        ("within 7 days prior to Day 1", (7.0, "d", "within", "day_1")),
+        ("within 14 days of signing informed consent", (14.0, "d", "within", "consent")),
+        ("within 5 years of diagnosis", (5.0, "a", "within", "diagnosis")),
+        ("within 4 weeks after surgery", (4.0, "wk", "after", "surgery")),
+        ("within 72 hours", (72.0, "h", "within", None)),
+        ("within the last year", (1.0, "a", "within", None)),
+        ("within a month", (1.0, "mo", "within", None)),
+        ("within the last three (3) months", (3.0, "mo", "within", None)),
+        ("in the 6 months prior to screening", (6.0, "mo", "within", "screening")),
+        ("at least 4 weeks prior to randomization", (4.0, "wk", "at_least", "randomization")),
+        ("less than 3 months before randomization", (3.0, "mo", "within", "randomization")),
+        ("2 years ago", (2.0, "a", "before", None)),
+        ("for 6 months", (6.0, "mo", "duration", None)),
+        ("prior to enrollment", (None, None, "before", "enrollment")),
+        ("after surgery", (None, None, "after", "surgery")),
+        ("at the time of diagnosis", (None, None, "at", "diagnosis")),
+    ],
+)
+def test_windows(text: str, expected: tuple[object, ...]) -> None:
+    found = one(text)
+    assert shape(found.window) == expected
+    assert (found.start, found.end, found.text) == (0, len(text), text)
+    assert found.window.text == text
+
+
+def test_window_inside_a_criterion() -> None:
+    text = (
+        "Chemotherapy within 4 weeks prior to randomization; any surgery within the past 5 years."
+    )
+    first, second = find_windows(text)
+    assert first.text == "within 4 weeks prior to randomization"
+    assert text[first.start : first.end] == first.text
+    assert shape(second.window) == (5.0, "a", "within", None)
+    assert text[second.start : second.end] == "within the past 5 years"
+
+
+def test_ages_and_plain_quantities_are_not_windows() -> None:
+    assert find_windows("aged at least 18 years") == []
+    assert find_windows("life expectancy of more than 3 months") == []
+    assert find_windows("within normal limits") == []
+    assert find_windows("in the day") == []
+    assert find_windows("") == []
+    assert find_windows(None) == []  # type: ignore[arg-type]
+
+
+def test_longest_window_wins() -> None:
+    found = one("treatment for at least 2 weeks prior to screening")
+    assert shape(found.window) == (2.0, "wk", "at_least", "screening")
+
+
+def test_anchor_vocabulary_is_data() -> None:
+    anchors = load_json("temporal.json")["anchors"]
+    for anchor in (
+        "screening",
+        "randomization",
+        "enrollment",
+        "first_dose",
+        "baseline",
+        "study_entry",
+        "day_1",
+        "consent",
+        "diagnosis",
+        "surgery",
+        "study",
+    ):
+        assert anchors[anchor], anchor
+    units = load_json("temporal.json")["units"]
+    assert set(units) == {"a", "mo", "wk", "d", "h"}
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        " ",
+        "within",
+        "in the",
+        "past",
+        "last",
+        "next",
+        "6",
+        "six",
+        "three (3)",
+        "months",
+        "year",
+        "before",
+        "prior to",
+        "screening",
+        "the",
+        "first dose",
+        "of study drug",
+        "for",
+        "at least",
+        "ago",
+        "during",
+        "study period",
+        "at",
+        "(",
+        ")",
+        "-",
+        "\n",
+        "1e309",
+        "NaN",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.lists(FRAGMENTS, max_size=30).map(" ".join)))
+def test_find_windows_never_raises_and_offsets_hold(text: str) -> None:
+    previous_end = 0
+    for found in find_windows(text):
+        assert 0 <= found.start < found.end <= len(text)
+        assert text[found.start : found.end] == found.text == found.window.text
+        assert found.start >= previous_end
+        previous_end = found.end
+        amount = found.window.amount
+        assert amount is None or (amount == amount and amount not in (float("inf"), float("-inf")))
+        assert found.window.unit in (None, "a", "mo", "wk", "d", "h")
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CHIA_TRAIN.is_dir(), reason="Chia corpus not present")
+def test_chia_lines_keep_invariants() -> None:
+    count = 0
+    for path in sorted(CHIA_TRAIN.glob("*.txt"))[:200]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for found in find_windows(line):
+                assert line[found.start : found.end] == found.text
+                count += 1
+    assert count > 20

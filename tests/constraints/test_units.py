@@ -1,0 +1,246 @@
+"""normalize_unit / match_unit / convert: the spelling table, the x10^9/L family, pint."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialnlp.constraints.units import convert, match_unit, normalize_unit
+from trialnlp.resources import load_json
+
+
+@pytest.mark.parametrize(
+    ("written", "ucum"),
+    [
+        ("mg/dl", "mg/dL"),
+        ("mg/dL", "mg/dL"),
+        ("MG/DL", "mg/dL"),
+        ("g/dl", "g/dL"),
+        ("mmol/l", "mmol/L"),
+        ("µmol/L", "umol/L"),
+        ("umol/L", "umol/L"),
+        ("μmol/L", "umol/L"),
+        ("x10^9/L", "10*9/L"),
+        ("×10⁹/L", "10*9/L"),
+        ("10^9/L", "10*9/L"),
+        ("x 10^9/l", "10*9/L"),
+        ("G/L", "10*9/L"),
+        ("x10\\^9/L", "10*9/L"),
+        ("10*9/L", "10*9/L"),
+        ("x 109/L", "10*9/L"),
+        ("10^3/µL", "10*3/uL"),
+        ("×10^12/L", "10*12/L"),
+        ("/mm3", "/uL"),
+        ("/mm^3", "/uL"),
+        ("cells/mm3", "/uL"),
+        ("/µL", "/uL"),
+        ("/uL", "/uL"),
+        ("cells/μL", "/uL"),
+        ("/mm³", "/uL"),
+        ("IU/L", "[IU]/L"),
+        ("U/L", "U/L"),
+        ("IU/ml", "[IU]/mL"),
+        ("mIU/mL", "m[IU]/mL"),
+        ("mmHg", "mm[Hg]"),
+        ("mm Hg", "mm[Hg]"),
+        ("%", "%"),
+        ("kg", "kg"),
+        ("kg/m2", "kg/m2"),
+        ("kg/m²", "kg/m2"),
+        ("kg/m^2", "kg/m2"),
+        ("ml/min/1.73m2", "mL/min/{1.73_m2}"),
+        ("mL/min/1.73 m²", "mL/min/{1.73_m2}"),
+        ("mg/d", "mg/d"),
+        ("mg/day", "mg/d"),
+        ("mg/ day", "mg/d"),
+        ("mg per day", "mg/d"),
+        ("mg daily", "mg/d"),
+        ("mg/kg/day", "mg/kg/d"),
+        ("mg/kg/ day", "mg/kg/d"),
+        ("mg/week", "mg/wk"),
+        ("mg/ week", "mg/wk"),
+        ("mg/wk", "mg/wk"),
+        ("mg weekly", "mg/wk"),
+        ("ng/mL", "ng/mL"),
+        ("pg/mL", "pg/mL"),
+        ("copies/mL", "{copies}/mL"),
+        ("bpm", "/min"),
+        ("beats per minute", "/min"),
+        ("ms", "ms"),
+        ("msec", "ms"),
+        ("cm", "cm"),
+        ("m", "m"),
+        ("mL", "mL"),
+        ("ml", "mL"),
+        ("years", "a"),
+        ("yrs", "a"),
+        ("years old", "a"),
+        ("years of age", "a"),
+        ("months", "mo"),
+        ("weeks", "wk"),
+        ("days", "d"),
+        ("hours", "h"),
+        ("IU", "[IU]"),
+        ("units", "U"),
+        ("mEq/L", "meq/L"),
+        ("alcoholic beverages per day", "{beverage}/d"),
+        ("alcoholic beverages per week", "{beverage}/wk"),
+        ("drinks/week", "{beverage}/wk"),
+        ("°C", "Cel"),
+        ("℃", "Cel"),
+        ("  mg/dl  ", "mg/dL"),
+    ],
+)
+def test_normalize_unit_table(written: str, ucum: str) -> None:
+    assert normalize_unit(written) == ucum
+
+
+@pytest.mark.parametrize(
+    ("written", "ucum"),
+    [
+        ("nmol/mL", "nmol/mL"),
+        ("ng/dl", "ng/dL"),
+        ("mcg/kg/h", "ug/kg/h"),
+        ("fL", "fL"),
+        ("kPa", "kPa"),
+    ],
+)
+def test_normalize_unit_pint_compositions(written: str, ucum: str) -> None:
+    assert normalize_unit(written) == ucum
+
+
+@pytest.mark.parametrize(
+    "written", ["", "foo", "and/or", "in/out", "1e309", "NaN", "x" * 200, "10**10**10", "M"]
+)
+def test_normalize_unit_unknown(written: str) -> None:
+    assert normalize_unit(written) is None
+
+
+def test_normalize_unit_non_string() -> None:
+    assert normalize_unit(None) is None  # type: ignore[arg-type]
+
+
+def test_case_matters_only_where_it_should() -> None:
+    assert normalize_unit("G/L") == "10*9/L"
+    assert normalize_unit("g/L") == "g/L"
+    assert normalize_unit("g/l") == "g/L"
+    assert normalize_unit("m") == "m"
+    assert normalize_unit("mM") == "mmol/L"
+    assert normalize_unit("MM") == "mm"
+
+
+def test_every_ucum_code_normalizes_to_itself() -> None:
+    for entry in load_json("units.json")["units"]:
+        assert normalize_unit(entry["ucum"]) == entry["ucum"], entry["ucum"]
+
+
+def test_match_unit_offsets() -> None:
+    text = "creatinine 1.5 mg/ dL, ANC 1.5 ×10⁹/L"
+    first = match_unit(text, text.index("mg"))
+    assert first is not None
+    assert (first.ucum, first.text) == ("mg/dL", "mg/ dL")
+    assert text[first.start : first.end] == first.text
+    second = match_unit(text, text.index("×"))
+    assert second is not None
+    assert (second.ucum, second.text) == ("10*9/L", "×10⁹/L")
+
+
+def test_match_unit_respects_word_ends() -> None:
+    assert match_unit("5 months", 2) is not None
+    assert match_unit("5 months", 2).ucum == "mo"  # type: ignore[union-attr]
+    assert match_unit("5 mgs", 2) is not None
+    assert match_unit("5 mgx", 2) is None
+    assert match_unit("abc", 10) is None
+    assert match_unit("abc", -1) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "target", "expected"),
+    [
+        (1.5, "10*9/L", "/uL", 1500.0),
+        (100000, "/uL", "10*9/L", 100.0),
+        (1, "a", "mo", 12.0),
+        (2, "wk", "d", 14.0),
+        (48, "h", "d", 2.0),
+        (1, "mg/dL", "g/L", 0.01),
+        (1, "mmol/L", "umol/L", 1000.0),
+        (37, "Cel", "[degF]", 98.6),
+        (2, "{beverage}/d", "{beverage}/wk", 14.0),
+        (10, "mm[Hg]", "kPa", 1.33322),
+        (5, "[IU]/L", "m[IU]/mL", 5.0),
+        (1, "g/24.h", "mg/d", 1000.0),
+        (3, "10*3/uL", "10*9/L", 3.0),
+        (7, "mg/wk", "mg/d", 1.0),
+        (2.5, "mg/kg/d", "mg/kg/d", 2.5),
+    ],
+)
+def test_convert(value: float, source: str, target: str, expected: float) -> None:
+    assert convert(value, source, target) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("mg/dL", "umol/L"),  # analyte-specific: not ours
+        ("{beverage}/d", "{copies}/mL"),
+        ("kg", "mL"),
+        ("mL/min/{1.73_m2}", "mL/min"),
+        ("nonsense", "mg"),
+        ("10**10**10", "mg"),
+        ("", "mg"),
+    ],
+)
+def test_convert_refuses(source: str, target: str) -> None:
+    assert convert(1.0, source, target) is None
+
+
+def test_convert_refuses_non_finite() -> None:
+    assert convert(float("nan"), "mg", "g") is None
+    assert convert(float("inf"), "mg", "g") is None
+    assert convert(1e308, "kg", "ug") is None
+    assert convert("x", "mg", "g") is None  # type: ignore[arg-type]
+
+
+def test_rule_file_shape() -> None:
+    rules = load_json("units.json")
+    assert {
+        "units",
+        "power_of_ten",
+        "power_denominators",
+        "pint",
+        "pint_to_ucum",
+        "ucum_to_pint",
+    } <= set(rules)
+    for entry in rules["units"]:
+        assert isinstance(entry["ucum"], str) and entry["spellings"]
+        assert all(isinstance(s, str) and s.strip() for s in entry["spellings"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_normalize_unit_never_raises(written: str) -> None:
+    result = normalize_unit(written)
+    assert result is None or isinstance(result, str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["mg", "g", "a", "mo", "10*9/L", "/uL", "Cel", "x", "", "{a}/d", "%"]),
+    st.one_of(st.text(max_size=12), st.sampled_from(["mg", "kg", "d", "wk", "/uL"])),
+)
+def test_convert_never_raises_and_is_finite(value: float, source: str, target: str) -> None:
+    result = convert(value, source, target)
+    assert result is None or math.isfinite(result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.integers(min_value=-2, max_value=45))
+def test_match_unit_never_raises(text: str, pos: int) -> None:
+    found = match_unit(text, pos)
+    if found is not None:
+        assert 0 <= found.start < found.end <= len(text)
+        assert text[found.start : found.end] == found.text

@@ -1,0 +1,562 @@
+"""find_values / parse_number: comparators, ranges, numbers, normal limits, units, offsets."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialnlp.constraints.values import ValueMention, find_values, parse_number
+
+CHIA_TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "chia" / "train"
+
+
+def one(text: str) -> ValueMention:
+    mentions = find_values(text)
+    assert len(mentions) == 1, mentions
+    return mentions[0]
+
+
+def summary(m: ValueMention) -> tuple[object, ...]:
+    return (m.op, m.value, m.value_max, m.unit, m.relative_to)
+
+
+def check_offsets(text: str, mentions: list[ValueMention]) -> None:
+    previous_end = 0
+    for m in mentions:
+        assert 0 <= m.start < m.end <= len(text)
+        assert text[m.start : m.end] == m.text
+        assert m.start >= previous_end  # left to right, no overlap
+        previous_end = m.end
+        assert math.isfinite(m.value)
+        assert m.value_max is None or math.isfinite(m.value_max)
+        assert m.op in {">", ">=", "<", "<=", "=", "between"}
+        assert (m.op == "between") == (m.value_max is not None)
+
+
+# --- the real criteria from the brief -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ALT and/or AST≥ 2.5 times the upper limit of normal", [(">=", 2.5, None, None, "ULN")]),
+        (
+            "male serum creatinine ≥1.5mg/dl, female serum creatinine ≥1.4mg/dl",
+            [(">=", 1.5, None, "mg/dL", None), (">=", 1.4, None, "mg/dL", None)],
+        ),
+        ("weight ≥40 kg", [(">=", 40.0, None, "kg", None)]),
+        ("four-component Mayo score of 6-12 (inclusive)", [("between", 6.0, 12.0, None, None)]),
+        ("oral prednisone ≥40mg/ day", [(">=", 40.0, None, "mg/d", None)]),
+        ("AZA≥2 mg/kg/ day", [(">=", 2.0, None, "mg/kg/d", None)]),
+        ("MTX(≤15 mg/ week)", [("<=", 15.0, None, "mg/wk", None)]),
+        ("women participants aged \\> 25 years", [(">", 25.0, None, "a", None)]),
+        (
+            "Padua score ≥4 or Caprini score ≥5",
+            [(">=", 4.0, None, None, None), (">=", 5.0, None, None, None)],
+        ),
+        (
+            "consumed >2 alcoholic beverages per day or >14 alcoholic beverages per week",
+            [(">", 2.0, None, "{beverage}/d", None), (">", 14.0, None, "{beverage}/wk", None)],
+        ),
+        ("Absolute neutrophil count ≥ 1.5 x 10^9/L", [(">=", 1.5, None, "10*9/L", None)]),
+        ("platelets ≥ 100,000/mm3", [(">=", 100000.0, None, "/uL", None)]),
+        (
+            "AST, ALT < 2.5 x ULN (< 5 x ULN if liver metastases)",
+            [("<", 2.5, None, None, "ULN"), ("<", 5.0, None, None, "ULN")],
+        ),
+        ("T-score ≤ -2.5", [("<=", -2.5, None, None, None)]),
+        ("eGFR < 30 mL/min/1.73 m2", [("<", 30.0, None, "mL/min/{1.73_m2}", None)]),
+        ("QTc > 470 msec", [(">", 470.0, None, "ms", None)]),
+        ("HbA1c between 7.0% and 10.5%", [("between", 7.0, 10.5, "%", None)]),
+        ("BMI 18.5 to 30 kg/m²", [("between", 18.5, 30.0, "kg/m2", None)]),
+    ],
+)
+def test_real_criteria(text: str, expected: list[tuple[object, ...]]) -> None:
+    mentions = find_values(text)
+    check_offsets(text, mentions)
+    assert [summary(m) for m in mentions] == expected
+
+
+def test_mention_text_includes_the_comparator() -> None:
+    m = one("ALT and/or AST≥ 2.5 times the upper limit of normal")
+    assert m.text == "≥ 2.5 times the upper limit of normal"
+    assert m.op_text == "≥"
+    assert m.unit_text == "times the upper limit of normal"
+    m = one("male serum creatinine ≥1.5mg/dl")
+    assert (m.text, m.unit_text) == ("≥1.5mg/dl", "mg/dl")
+
+
+# --- comparators ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "op"),
+    [
+        (">=", ">="),
+        ("≥", ">="),
+        ("≧", ">="),
+        ("⩾", ">="),
+        ("=>", ">="),
+        (">", ">"),
+        ("＞", ">"),
+        ("<", "<"),
+        ("＜", "<"),
+        ("≤", "<="),
+        ("≦", "<="),
+        ("⩽", "<="),
+        ("=<", "<="),
+        ("<=", "<="),
+        ("=", "="),
+        ("\\>", ">"),
+        ("\\<", "<"),
+        ("\\>=", ">="),
+        (">/=", ">="),
+        ("</=", "<="),
+        ("> or =", ">="),
+        ("greater than or equal to", ">="),
+        ("more than", ">"),
+        ("greater than", ">"),
+        ("at least", ">="),
+        ("no less than", ">="),
+        ("not less than", ">="),
+        ("minimum", ">="),
+        ("minimum of", ">="),
+        ("no more than", "<="),
+        ("not more than", "<="),
+        ("not exceeding", "<="),
+        ("not to exceed", "<="),
+        ("up to", "<="),
+        ("less than", "<"),
+        ("lower than", "<"),
+        ("below", "<"),
+        ("above", ">"),
+        ("over", ">"),
+        ("under", "<"),
+        ("exceeding", ">"),
+        ("maximum", "<="),
+        ("maximum of", "<="),
+        ("Greater Than", ">"),
+        ("less than or equal to", "<="),
+    ],
+)
+def test_prefix_comparators(written: str, op: str) -> None:
+    text = f"hemoglobin {written} 9 g/dL"
+    m = one(text)
+    assert (m.op, m.value, m.unit, m.op_text) == (op, 9.0, "g/dL", written)
+    assert m.text == f"{written} 9 g/dL"
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "unit", "matched"),
+    [
+        ("aged 18 years or older", ">=", "a", "18 years or older"),
+        ("65 or older", ">=", None, "65 or older"),
+        ("18 years of age or older", ">=", "a", "18 years of age or older"),
+        ("patients 18 years and above", ">=", "a", "18 years and above"),
+        ("3 or more", ">=", None, "3 or more"),
+        ("grade 2 or greater", ">=", None, "2 or greater"),
+        ("75 years or younger", "<=", "a", "75 years or younger"),
+        ("10 mg or less", "<=", "mg", "10 mg or less"),
+        ("5 or below", "<=", None, "5 or below"),
+    ],
+)
+def test_suffix_comparators(text: str, op: str, unit: str | None, matched: str) -> None:
+    m = one(text)
+    assert (m.op, m.unit, m.text) == (op, unit, matched)
+
+
+def test_prefix_fillers_and_words_at_word_boundaries() -> None:
+    assert summary(one("under the age of 21")) == ("<", 21.0, None, None, None)
+    assert one("hangover 5 mg").op == "="  # "over" inside a word is no comparator
+
+
+# --- ranges -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "unit"),
+    [
+        ("aged 18 to 75", 18.0, 75.0, None),
+        ("aged 18-75", 18.0, 75.0, None),
+        ("aged 18 – 75 years", 18.0, 75.0, "a"),
+        ("score 6-12 (inclusive)", 6.0, 12.0, None),
+        ("between 18 and 75", 18.0, 75.0, None),
+        ("from 18 to 75", 18.0, 75.0, None),
+        ("18 ~ 75", 18.0, 75.0, None),
+        ("18～75", 18.0, 75.0, None),
+        ("between 18 and 75 years", 18.0, 75.0, "a"),
+        ("between the ages of 18 and 65", 18.0, 65.0, None),
+        ("18 years to 65 years", 18.0, 65.0, "a"),
+        ("aged 18 to 65 years, inclusive", 18.0, 65.0, "a"),
+        ("1.5-3 x ULN", 1.5, 3.0, None),
+    ],
+)
+def test_ranges(text: str, low: float, high: float, unit: str | None) -> None:
+    m = one(text)
+    assert (m.op, m.value, m.value_max, m.unit) == ("between", low, high, unit)
+    check_offsets(text, [m])
+
+
+def test_range_text_and_inclusive() -> None:
+    m = one("four-component Mayo score of 6-12 (inclusive)")
+    assert m.text == "6-12 (inclusive)"
+    assert one("aged 18 to 65 years, inclusive").text == "18 to 65 years, inclusive"
+
+
+def test_not_ranges() -> None:
+    assert find_values("6-MP") == []
+    assert find_values("prior 6-MP therapy") == []
+    assert summary(one("1-2 times")) == ("between", 1.0, 2.0, None, None)
+    assert summary(one("1-2 times daily")) == ("between", 1.0, 2.0, "{times}/d", None)
+    assert find_values("2019-12-31") == []  # a date: no descending range, no 12-31
+    assert [m.value for m in find_values("≥ 18 and ≤ 65 years")] == [18.0, 65.0]
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("1.5", 1.5),
+        (".5", 0.5),
+        ("100,000", 100000.0),
+        ("1,500.5", 1500.5),
+        ("-2.5", -2.5),
+        ("−2.5", -2.5),
+        ("18", 18.0),
+        (" 7 ", 7.0),
+        ("1.5 x 10^9", 1.5e9),
+        ("1.5×10⁹", 1.5e9),
+        ("2 × 10\\^3", 2000.0),
+        ("1e3", 1000.0),
+        ("5.", 5.0),
+    ],
+)
+def test_parse_number(written: str, value: float) -> None:
+    assert parse_number(written) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["1e309", "NaN", "nan", "inf", "..5", "", "1,2", "1,0000", "abc", "1.2.3", "9" * 400, "--1"],
+)
+def test_parse_number_rejects(written: str) -> None:
+    assert parse_number(written) is None
+
+
+def test_parse_number_non_string() -> None:
+    assert parse_number(None) is None  # type: ignore[arg-type]
+
+
+def test_thousands_only_with_three_digits() -> None:
+    assert summary(one("platelets ≥ 100,000/mm3")) == (">=", 100000.0, None, "/uL", None)
+    assert find_values("ECOG 1, 2 or 3") == []
+    assert [m.value for m in find_values("grade ≥1,2 or 3")] == [1.0]
+    assert one("platelets 100 000/mm3").value == 100000.0
+
+
+def test_decimal_comma_before_a_unit() -> None:
+    assert summary(one("creatinine > 2,5 mg/dl")) == (">", 2.5, None, "mg/dL", None)
+
+
+def test_leading_dot_and_negative() -> None:
+    assert summary(one("dose .5 mg")) == ("=", 0.5, None, "mg", None)
+    assert summary(one("T-score ≤ -2.5")) == ("<=", -2.5, None, None, None)
+    assert summary(one("Z-score < -1.5 SD")) == ("<", -1.5, None, None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ANC ≥ 1.5 x 10^9/L",
+        "ANC ≥ 1.5×10^9/L",
+        "ANC ≥ 1.5 x 10⁹/L",
+        "ANC ≥ 1.5x10⁹/L",
+        "ANC ≥ 1.5 × 10\\^9/L",
+        "ANC ≥ 1.5 x 10^9/l",
+        "ANC ≥ 1.5 G/L",
+        "ANC ≥ 1.5 x 109/L",
+        "ANC ≥ 1.5 x10(9)/L",
+        "ANC ≥ 1.5 10^9/L",
+    ],
+)
+def test_powers_of_ten(text: str) -> None:
+    assert summary(one(text)) == (">=", 1.5, None, "10*9/L", None)
+
+
+def test_counts_per_volume() -> None:
+    assert one("platelets ≥ 100 x 10^3/µL").unit == "10*3/uL"
+    assert one("platelets ≥ 100,000/µL").unit == "/uL"
+    assert one("CD4 > 200 cells/mm3").unit == "/uL"
+    assert one("CD4 > 200 cells/μL").unit == "/uL"
+
+
+@pytest.mark.parametrize(
+    "text", ["1e309", "NaN", "..5", "1" * 500 + " mg", "x10⁹/L", "10^", ">", "≥ ."]
+)
+def test_degenerate_numbers_do_not_crash(text: str) -> None:
+    check_offsets(text, find_values(text))
+
+
+def test_huge_number_is_skipped() -> None:
+    assert find_values("9" * 400 + " mg") == []
+
+
+# --- normal limits ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value", "relative_to"),
+    [
+        ("2.5 times the upper limit of normal", "=", 2.5, "ULN"),
+        ("ALT ≤ 2.5 x ULN", "<=", 2.5, "ULN"),
+        ("ALT ≤ 2.5xULN", "<=", 2.5, "ULN"),
+        ("ALT ≤ 2.5X ULN", "<=", 2.5, "ULN"),
+        ("≤ 3 × ULN", "<=", 3.0, "ULN"),
+        ("> 1.5 ULN", ">", 1.5, "ULN"),
+        ("≤ 1.5 × the institutional ULN", "<=", 1.5, "ULN"),
+        ("< 3 times ULN", "<", 3.0, "ULN"),
+        ("2.5-fold the upper normal limit", "=", 2.5, "ULN"),
+        ("< 2 x upper limit of the normal range", "<", 2.0, "ULN"),
+        ("< 3 x institutional upper limit of normal", "<", 3.0, "ULN"),
+        ("> 2 x upper limit of normal (ULN)", ">", 2.0, "ULN"),
+        ("INR > 1.4 times normal", ">", 1.4, "ULN"),
+        ("> ULN", ">", 1.0, "ULN"),
+        ("bilirubin above the upper limit of normal", ">", 1.0, "ULN"),
+        ("< LLN", "<", 1.0, "LLN"),
+        ("below the lower limit of normal", "<", 1.0, "LLN"),
+        ("≤ institutional upper limit of normal", "<=", 1.0, "ULN"),
+        ("≥ 0.8 x LLN", ">=", 0.8, "LLN"),
+    ],
+)
+def test_normal_limits(text: str, op: str, value: float, relative_to: str) -> None:
+    m = one(text)
+    assert (m.op, m.value, m.unit, m.relative_to) == (op, value, None, relative_to)
+    check_offsets(text, [m])
+
+
+def test_normal_word_needs_a_multiplier() -> None:
+    assert find_values("within normal limits") == []
+    assert find_values("2 normal pregnancies") == []
+
+
+# --- units ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "ucum"),
+    [
+        ("mg/dl", "mg/dL"),
+        ("g/dl", "g/dL"),
+        ("mmol/l", "mmol/L"),
+        ("µmol/L", "umol/L"),
+        ("umol/L", "umol/L"),
+        ("μmol/L", "umol/L"),
+        ("IU/L", "[IU]/L"),
+        ("U/L", "U/L"),
+        ("IU/ml", "[IU]/mL"),
+        ("mmHg", "mm[Hg]"),
+        ("mm Hg", "mm[Hg]"),
+        ("%", "%"),
+        ("kg", "kg"),
+        ("kg/m2", "kg/m2"),
+        ("kg/m²", "kg/m2"),
+        ("kg/m^2", "kg/m2"),
+        ("ml/min/1.73m2", "mL/min/{1.73_m2}"),
+        ("mL/min/1.73 m²", "mL/min/{1.73_m2}"),
+        ("mg/d", "mg/d"),
+        ("mg/day", "mg/d"),
+        ("mg/ day", "mg/d"),
+        ("mg per day", "mg/d"),
+        ("mg daily", "mg/d"),
+        ("mg/kg/day", "mg/kg/d"),
+        ("mg/kg/ day", "mg/kg/d"),
+        ("mg/week", "mg/wk"),
+        ("mg/ week", "mg/wk"),
+        ("mg/wk", "mg/wk"),
+        ("mg weekly", "mg/wk"),
+        ("ng/mL", "ng/mL"),
+        ("pg/mL", "pg/mL"),
+        ("copies/mL", "{copies}/mL"),
+        ("bpm", "/min"),
+        ("beats per minute", "/min"),
+        ("ms", "ms"),
+        ("msec", "ms"),
+        ("cm", "cm"),
+        ("m", "m"),
+        ("mL", "mL"),
+        ("ml", "mL"),
+        ("years", "a"),
+        ("yrs", "a"),
+        ("years old", "a"),
+        ("years of age", "a"),
+        ("months", "mo"),
+        ("weeks", "wk"),
+        ("days", "d"),
+        ("hours", "h"),
+        ("IU", "[IU]"),
+        ("units", "U"),
+        ("mEq/L", "meq/L"),
+        ("drinks/week", "{beverage}/wk"),
+        ("alcoholic beverages per day", "{beverage}/d"),
+        ("/mm3", "/uL"),
+        ("cells/mm3", "/uL"),
+    ],
+)
+def test_units_after_numbers(written: str, ucum: str) -> None:
+    text = f"value ≥ 12 {written}"
+    m = one(text)
+    assert (m.unit, m.unit_text) == (ucum, written)
+    assert m.text == f"≥ 12 {written}"
+
+
+def test_unit_spelling_case_matters_where_it_should() -> None:
+    assert one("5 G/L").unit == "10*9/L"
+    assert one("5 g/L").unit == "g/L"
+    assert one("5 m walk").unit == "m"
+
+
+def test_wine_volume_stays_millilitres() -> None:
+    m = one("more than 150 ml of wine per day")
+    assert (m.op, m.value, m.unit, m.text) == (">", 150.0, "mL", "more than 150 ml")
+
+
+def test_hyphenated_units() -> None:
+    assert summary(one("an 18-year-old")) == ("=", 18.0, None, "a", None)
+
+
+# --- mention shape ----------------------------------------------------------------------
+
+
+def test_bare_numbers_are_not_mentions() -> None:
+    assert find_values("type 2 diabetes, stage 3, COVID-19, HIV-1, HbA1c") == []
+    assert find_values("2nd line therapy") == []
+
+
+def test_parenthesised_equivalent_takes_the_comparator() -> None:
+    first, second = find_values("creatinine ≥1.5 mg/dL (133 µmol/L)")
+    assert (first.op, first.unit) == (">=", "mg/dL")
+    assert (second.op, second.value, second.unit, second.op_text) == (">=", 133.0, "umol/L", "")
+
+
+def test_blood_pressure_pair() -> None:
+    systolic, diastolic = find_values("BP < 140/90 mmHg")
+    assert (systolic.op, systolic.value, systolic.unit, systolic.text) == (
+        "<",
+        140.0,
+        "mm[Hg]",
+        "< 140",
+    )
+    assert (diastolic.op, diastolic.value, diastolic.unit) == ("<", 90.0, "mm[Hg]")
+
+
+def test_mentions_are_ordered_and_disjoint() -> None:
+    text = "ALT > ULN and creatinine ≥ 1.5 mg/dL, platelets < 100 x 10^9/L or age over 75 years."
+    mentions = find_values(text)
+    check_offsets(text, mentions)
+    assert [m.op for m in mentions] == [">", ">=", "<", ">"]
+
+
+def test_value_mention_is_frozen() -> None:
+    m = one("weight ≥40 kg")
+    with pytest.raises(AttributeError):
+        m.value = 3.0  # type: ignore[misc]
+
+
+def test_empty_and_non_string_text() -> None:
+    assert find_values("") == []
+    assert find_values(None) == []  # type: ignore[arg-type]
+
+
+# --- properties -------------------------------------------------------------------------
+
+FRAGMENTS = st.sampled_from(
+    [
+        " ",
+        "-",
+        "–",
+        ".",
+        ",",
+        "^",
+        "\\",
+        "x",
+        "×",
+        "10",
+        "⁹",
+        "/",
+        "(",
+        ")",
+        "≥",
+        "<",
+        ">",
+        "=",
+        "\\>",
+        "0",
+        "1",
+        "2.5",
+        ".5",
+        "100,000",
+        "1e309",
+        "NaN",
+        "mg/dl",
+        "ULN",
+        "upper limit of normal",
+        "between",
+        "and",
+        "to",
+        "or more",
+        "years",
+        "times",
+        "%",
+        "kg/m²",
+        "µmol/L",
+        "-fold",
+        "inclusive",
+        "at least",
+        "G/L",
+        "mmHg",
+        "\n",
+        "9" * 40,
+    ]
+)
+TEXTS = st.one_of(st.text(max_size=200), st.lists(FRAGMENTS, max_size=30).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_find_values_never_raises_and_offsets_hold(text: str) -> None:
+    check_offsets(text, find_values(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(FRAGMENTS, max_size=8).map("".join)))
+def test_parse_number_never_raises_and_is_finite(text: str) -> None:
+    value = parse_number(text)
+    assert value is None or math.isfinite(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda f: round(f, 3)))
+def test_parse_number_round_trips_plain_decimals(number: float) -> None:
+    assert parse_number(f"{number:.3f}") == pytest.approx(number)
+
+
+# --- corpus -----------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CHIA_TRAIN.is_dir(), reason="Chia corpus not present")
+def test_chia_lines_keep_invariants() -> None:
+    files = sorted(CHIA_TRAIN.glob("*.txt"))[:200]
+    found = 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            mentions = find_values(line)
+            check_offsets(line, mentions)
+            found += len(mentions)
+    assert found > 100

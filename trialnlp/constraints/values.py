@@ -1,0 +1,361 @@
+"""Quantitative expressions in criterion text: ``ALT >= 2.5 x ULN``, ``creatinine ≥1.5mg/dl``.
+
+``find_values`` scans a text left to right for numbers and builds a :class:`ValueMention`
+around each: a comparator before it (``≥``, ``at least``, ``between``), a range
+(``18-75``, ``between 18 and 75``), a unit (normalised to UCUM by
+:mod:`trialnlp.constraints.units`) or a multiple of a normal limit (``x ULN``), and a
+comparator after it (``18 years or older``).  A bare number with none of these
+(``type 2 diabetes``) is not a mention.  Comparator phrases live in
+``rules/comparators.json``; unit spellings in ``rules/units.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..resources import load_json
+from .units import match_unit
+
+__all__ = ["ValueMention", "find_values", "parse_number", "phrase_alternation"]
+
+_PREFIX_WINDOW = 80  # characters looked back for a comparator
+
+
+@dataclass(frozen=True, slots=True)
+class ValueMention:
+    """One quantitative expression: ``text[start:end] == self.text`` in the scanned text.
+
+    ``op`` is ``>``, ``>=``, ``<``, ``<=``, ``=`` or ``between`` (then ``value_max`` is
+    set).  ``unit`` is a UCUM code or None; ``unit_text`` is the unit (or the normal-limit
+    phrase, ``x ULN``) as written.  ``relative_to`` is ``ULN``/``LLN`` for multiples of a
+    normal limit.  ``op_text`` is the comparator as written (empty when none was written).
+    """
+
+    op: str
+    value: float
+    value_max: float | None
+    unit: str | None
+    unit_text: str | None
+    relative_to: str | None
+    start: int
+    end: int
+    text: str
+    op_text: str
+
+
+def phrase_alternation(phrases: Iterable[str], *, start: bool = True, end: bool = True) -> str:
+    """A regex alternation of literal phrases, longest first.
+
+    A space matches any run of whitespace; a phrase starting (ending) with a letter only
+    matches at a word start (end) unless ``start`` (``end``) is false.
+    """
+    parts = []
+    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
+        body = r"\s+".join(re.escape(word) for word in phrase.split())
+        if start and phrase[:1].isalpha():
+            body = r"(?<![A-Za-z])" + body
+        if end and phrase[-1:].isalpha():
+            body += r"(?![A-Za-z])"
+        parts.append(body)
+    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+
+
+def _phrase_key(phrase: str) -> str:
+    return " ".join(phrase.split()).casefold()
+
+
+_RULES: dict[str, Any] = load_json("comparators.json")
+_PREFIX_OPS: dict[str, str] = {
+    _phrase_key(p): op for op, phrases in _RULES["prefix"].items() for p in phrases
+}
+_SUFFIX_OPS: dict[str, str] = {
+    _phrase_key(p): op for op, phrases in _RULES["suffix"].items() for p in phrases
+}
+_LIMITS: dict[str, dict[str, Any]] = {
+    _phrase_key(entry["phrase"]): entry for entry in _RULES["normal_limits"]
+}
+_STANDALONE_LIMITS = [e["phrase"] for e in _RULES["normal_limits"] if not e.get("needs_multiplier")]
+
+_PREFIX = re.compile(
+    rf"(?P<op>(?i:{phrase_alternation(_PREFIX_OPS)}))"
+    rf"(?:\s*(?i:{phrase_alternation(_RULES['prefix_fillers'])}))?\s*\Z"
+)
+_SUFFIX = re.compile(rf"\s*(?P<op>(?i:{phrase_alternation(_SUFFIX_OPS)}))")
+_CONNECTOR = re.compile(rf"\s*(?P<conn>(?i:{phrase_alternation(_RULES['range_connectors'])}))\s*")
+_AND = re.compile(rf"\s*(?P<conn>(?i:{phrase_alternation(_RULES['range_and'])}))\s*")
+_INCLUSIVE = re.compile(rf"\s*(?i:{phrase_alternation(_RULES['inclusive'])})")
+_QUALIFIERS = rf"(?:(?i:{phrase_alternation(_RULES['limit_qualifiers'])})\s+)?"
+_ABBREVIATION = rf"(?:\s*{phrase_alternation(_RULES['limit_abbreviations'])})?"
+_LIMIT = re.compile(
+    rf"\s*(?:(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)}))\s*)?"
+    rf"{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_LIMITS, start=False)})){_ABBREVIATION}"
+)
+_BARE_LIMIT = re.compile(
+    rf"(?P<op>(?i:{phrase_alternation(k for k, op in _PREFIX_OPS.items() if op != 'between')}))"
+    rf"\s*{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_STANDALONE_LIMITS)})){_ABBREVIATION}"
+)
+_NUMBER_BODY = (
+    r"(?:[-−](?=\.?[0-9]))?"
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?![0-9]|\.[0-9]|\s*(?:\\?\^|\*\*)|[⁰¹²³⁴⁵⁶⁷⁸⁹])"
+)
+# not inside a word (HbA1c), a version (1.2.3), a power (10^9) or a date (2019-12-31)
+_NUMBER = re.compile(r"(?<![^\W_])(?<![.^])(?<!\*\*)(?<![0-9]-)" + _NUMBER_BODY)
+_SECOND_NUMBER = re.compile(_NUMBER_BODY)  # after a range connector
+_DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")
+_SPACED_THOUSANDS = re.compile(r"(?:[ \u2009\u202f][0-9]{3})+(?![0-9]|[.,][0-9])")
+_ORDINAL = re.compile(r"(?i:st|nd|rd|th)(?![A-Za-z])")
+_UNIT_GAP = re.compile(r"[ \t\u00a0\u2009\u202f]{0,3}-?(?=[A-Za-zµμ%°º◦˚/×x*·⁄∕])|[ \t\u00a0]{0,3}")
+_SLASH = re.compile(r"[ \t]*/[ \t]*")
+_PAREN_OPEN = re.compile(
+    rf"\s*\(\s*(?:(?i:{phrase_alternation(_RULES['equivalent_openers'])})\s*)?\Z"
+)
+_PLAIN_NUMBER = re.compile(
+    r"([-−+]?)([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+|[0-9]+\.)"
+    r"(?:\s*[x×*·]\s*10\s*(?:\^|\\\^|\*\*?)\s*([-−]?[0-9]{1,3})|\s*[x×*·]\s*10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})"
+    r"|[eE]([-+]?[0-9]{1,3}))?"
+)
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def parse_number(s: str) -> float | None:
+    """A finite float from a number as written (``1,500``, ``.5``, ``-2.5``, ``1.5 x 10^9``).
+
+    None for anything else, including ``1e309`` (overflow), ``NaN`` and ``..5``.
+    """
+    if not isinstance(s, str):
+        return None
+    match = _PLAIN_NUMBER.fullmatch(s.strip())
+    if match is None:
+        return None
+    sign, digits, caret, superscript, e_power = match.groups()
+    exponent = caret or (superscript or "").translate(_FROM_SUPERSCRIPT) or e_power or "0"
+    try:
+        number = float(digits.replace(",", "")) * 10.0 ** int(exponent.replace("−", "-"))
+    except (OverflowError, ValueError):
+        return None
+    if sign in ("-", "−"):
+        number = -number
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """What follows a number: a unit or a normal limit."""
+
+    unit: str | None
+    relative_to: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefix:
+    op: str
+    start: int
+    text: str
+
+
+def _parse_tail(text: str, pos: int) -> _Tail | None:
+    """A normal-limit multiple (``x ULN``) or a unit right after ``pos``."""
+    limit = _LIMIT.match(text, pos)
+    if limit is not None:
+        entry = _LIMITS[_phrase_key(limit["limit"])]
+        if limit["mult"] or not entry.get("needs_multiplier"):
+            start = pos + len(limit.group()) - len(limit.group().lstrip())
+            return _Tail(None, entry["relative_to"], start, limit.end())
+    gap = _UNIT_GAP.match(text, pos)
+    start = gap.end() if gap else pos
+    unit = match_unit(text, start)
+    if unit is None or (gap and "-" in gap.group() and not unit.text[:1].isalpha()):
+        return None
+    return _Tail(unit.ucum, None, start, unit.end)
+
+
+def _shared_tail(text: str, pos: int) -> _Tail | None:
+    slash = _SLASH.match(text, pos)
+    second = _SECOND_NUMBER.match(text, slash.end()) if slash else None
+    tail = _parse_tail(text, second.end()) if second else None
+    return tail if tail and tail.unit else None
+
+
+def _find_prefix(text: str, low: int, high: int) -> _Prefix | None:
+    match = _PREFIX.search(text, max(low, high - _PREFIX_WINDOW), high)
+    if match is None:
+        return None
+    written = match["op"]
+    return _Prefix(_PREFIX_OPS[_phrase_key(written)], match.start(), written)
+
+
+def _number_at(text: str, match: re.Match[str]) -> tuple[float | None, int]:
+    """The value of a number match and its end, joining ``2,5 mg`` and ``100 000/mm3``."""
+    end = match.end()
+    for extension, joiner in ((_DECIMAL_COMMA, "."), (_SPACED_THOUSANDS, "")):
+        more = extension.match(text, end)
+        plain = match.group().lstrip("-−")
+        if more and plain.isdigit() and len(plain) <= 3 and _parse_tail(text, more.end()):
+            digits = match.group() + joiner + re.sub(r"[^0-9]", "", more.group())
+            return parse_number(digits), more.end()
+    return parse_number(match.group()), end
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A mention being assembled around one number."""
+
+    start: int
+    end: int
+    value: float
+    value_max: float | None = None
+    tail: _Tail | None = None
+    op: str | None = None
+    op_text: str = ""
+
+
+def _try_range(text: str, draft: _Draft, with_and: bool) -> bool:
+    """Extend ``draft`` over ``-75``, ``to 75``, ``and 75 years`` when a second number follows."""
+    connector = (
+        _CONNECTOR.match(text, draft.end) or (with_and and _AND.match(text, draft.end)) or None
+    )
+    if connector is None:
+        return False
+    second = _SECOND_NUMBER.match(text, connector.end())
+    if second is None:
+        return False
+    value_max, end = _number_at(text, second)
+    if value_max is None or value_max < draft.value:
+        return False
+    tail = _parse_tail(text, end)
+    if (
+        draft.tail
+        and tail
+        and (draft.tail.unit, draft.tail.relative_to) != (tail.unit, tail.relative_to)
+    ):
+        return False
+    draft.value_max, draft.tail = value_max, tail or draft.tail
+    draft.end = tail.end if tail else end
+    draft.op, draft.op_text = "between", draft.op_text or connector["conn"]
+    inclusive = _INCLUSIVE.match(text, draft.end)
+    if inclusive:
+        draft.end = inclusive.end()
+    return True
+
+
+def _mention_at(text: str, match: re.Match[str], low: int) -> ValueMention | None:
+    """The mention built around the number ``match``; ``low`` is the end of the previous one."""
+    value, end = _number_at(text, match)
+    if value is None or _ORDINAL.match(text, end):
+        return None
+    prefix = _find_prefix(text, low, match.start())
+    draft = _Draft(prefix.start if prefix else match.start(), end, value)
+    draft.tail = _parse_tail(text, end)
+    if draft.tail:
+        draft.end = draft.tail.end
+    else:  # 140/90 mmHg: the first number shares the unit of the second
+        draft.tail = _shared_tail(text, end)
+    if prefix is None or prefix.op == "between":
+        draft.op_text = prefix.text if prefix else ""
+        ranged = _try_range(text, draft, with_and=prefix is not None)
+        if not ranged and prefix is not None:  # "between" without a second number
+            draft.start, draft.op_text, prefix = match.start(), "", None
+    else:
+        draft.op, draft.op_text = prefix.op, prefix.text
+    if draft.op is None:
+        suffix = _SUFFIX.match(text, draft.end)
+        if suffix:
+            draft.op, draft.op_text, draft.end = (
+                _SUFFIX_OPS[_phrase_key(suffix["op"])],
+                suffix["op"],
+                suffix.end(),
+            )
+    if draft.op is None and draft.tail is None:
+        return None
+    return _finish(text, draft)
+
+
+def _finish(text: str, draft: _Draft) -> ValueMention:
+    tail = draft.tail
+    return ValueMention(
+        op=draft.op or "=",
+        value=draft.value,
+        value_max=draft.value_max,
+        unit=tail.unit if tail else None,
+        unit_text=text[tail.start : tail.end] if tail else None,
+        relative_to=tail.relative_to if tail else None,
+        start=draft.start,
+        end=draft.end,
+        text=text[draft.start : draft.end],
+        op_text=draft.op_text,
+    )
+
+
+def _bare_limit(text: str, match: re.Match[str]) -> ValueMention:
+    """``> ULN``, ``below the lower limit of normal``: value 1 of the limit."""
+    entry = _LIMITS[_phrase_key(match["limit"])]
+    op_text = match["op"]
+    return ValueMention(
+        op=_PREFIX_OPS[_phrase_key(op_text)],
+        value=1.0,
+        value_max=None,
+        unit=None,
+        unit_text=text[match.start("limit") : match.end()],
+        relative_to=entry["relative_to"],
+        start=match.start(),
+        end=match.end(),
+        text=match.group(),
+        op_text=op_text,
+    )
+
+
+def _inherit_op(text: str, previous: ValueMention | None, mention: ValueMention) -> ValueMention:
+    """``≥1.5 mg/dL (133 µmol/L)``, ``< 140/90 mmHg``: the second value takes the comparator."""
+    if (
+        previous is None
+        or mention.op_text
+        or mention.unit is None
+        or previous.op not in (">", ">=", "<", "<=")
+        or not (
+            _PAREN_OPEN.match(text[previous.end : mention.start])
+            or (
+                _SLASH.fullmatch(text[previous.end : mention.start])
+                and previous.unit == mention.unit
+            )
+        )
+    ):
+        return mention
+    return ValueMention(
+        previous.op,
+        mention.value,
+        None,
+        mention.unit,
+        mention.unit_text,
+        None,
+        mention.start,
+        mention.end,
+        mention.text,
+        "",
+    )
+
+
+def find_values(text: str) -> list[ValueMention]:
+    """Every quantitative expression in ``text``, left to right, non-overlapping."""
+    if not isinstance(text, str) or not text:
+        return []
+    mentions: list[ValueMention] = []
+    last_end = 0
+    for match in _NUMBER.finditer(text):
+        if match.start() < last_end:
+            continue
+        mention = _mention_at(text, match, last_end)
+        if mention is not None:
+            mention = _inherit_op(text, mentions[-1] if mentions else None, mention)
+            mentions.append(mention)
+            last_end = mention.end
+    for match in _BARE_LIMIT.finditer(text):
+        if not any(m.start < match.end() and match.start() < m.end for m in mentions):
+            mentions.append(_bare_limit(text, match))
+    return sorted(mentions, key=lambda m: m.start)
