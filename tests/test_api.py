@@ -16,7 +16,9 @@ def test_extract_from_string() -> None:
     assert list(frame.columns) == list(COLUMNS["criteria"])
     assert frame["text"].tolist() == ["Age 18 to 75 years", "ECOG 0-1"]
     assert trial.to_frame("trials").loc[0, "n_inclusion"] == 2
-    assert trial.to_frame("constraints").empty
+    constraints = trial.to_frame("constraints")
+    assert constraints[["kind", "op", "value", "value_max"]].values.tolist() == [
+        ["age", "between", 18.0, 75.0], ["score", "between", 0.0, 1.0]]
 
 
 def test_extract_from_ctgov_v2_record() -> None:
@@ -52,7 +54,8 @@ def test_extract_missing_file_raises_input_error(tmp_path) -> None:
 
 def test_pipeline_components_are_registered_factories() -> None:
     nlp = trialnlp.build_pipeline()
-    assert nlp.pipe_names == ["trialnlp_sections", "trialnlp_criteria"]
+    assert nlp.pipe_names == ["trialnlp_sections", "trialnlp_criteria", "trialnlp_entities",
+                              "trialnlp_context", "trialnlp_constraints"]
     doc = nlp("Inclusion Criteria:\n1. Adults\n2. Consent")
     assert [s.text for s in doc.spans["trialnlp_criteria"]] == ["Adults", "Consent"]
     for span in doc.spans["trialnlp_criteria"]:

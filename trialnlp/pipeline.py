@@ -20,22 +20,34 @@ from spacy.tokens import Doc
 from .criteria.component import criteria_of
 from .errors import InputError
 from .extensions import register_extensions
+from .ner.tokenizer import customize_tokenizer
 from .sections.fields import structured_from_page
 from .trial import Trial
 from .types import ReadError, SourceRecord
 
 # Importing the component modules registers their factories (the entry points in
 # pyproject.toml do the same for spacy.load).
+from .constraints import component as _constraints_component  # noqa: F401  isort: skip
+from .constraints import context as _context_component  # noqa: F401  isort: skip
+from .constraints import entities as _entities_component  # noqa: F401  isort: skip
 from .criteria import component as _criteria_component  # noqa: F401  isort: skip
 from .sections import component as _sections_component  # noqa: F401  isort: skip
 
-DEFAULT_PIPES: tuple[str, ...] = ("trialnlp_sections", "trialnlp_criteria")
+DEFAULT_PIPES: tuple[str, ...] = (
+    "trialnlp_sections",  # where the eligibility text is
+    "trialnlp_criteria",  # the criteria tree; criteria become sentences
+    "trialnlp_entities",  # lexicon terms, dictionary drugs, person cues
+    "trialnlp_context",  # negation / history / hypothetical (medspaCy ConText)
+    "trialnlp_constraints",  # values, windows and mentions -> Constraint records
+)
 
 
 def build_pipeline(pipes: Iterable[str] = DEFAULT_PIPES) -> Language:
     """A fresh pipeline with the given trialnlp components, in order."""
     register_extensions()
-    nlp = spacy.blank("en")
+    # The NER model's tokenizer: splits "AST≥2.5", "MTX(≤15" at comparators and brackets,
+    # so rule and model components see the same tokens.
+    nlp = customize_tokenizer(spacy.blank("en"))
     for pipe in pipes:
         nlp.add_pipe(pipe)
     return nlp

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .constraints.assemble import structured_constraints
 from .types import (
     CONSTRAINT_COLUMNS,
     CRITERION_COLUMNS,
@@ -68,6 +69,9 @@ class Trial:
             yield from criterion.walk()
 
     def iter_constraints(self) -> Iterator[Constraint]:
+        """Constraints from the structured fields first, then those of each criterion."""
+        if self.status == "ok":
+            yield from structured_constraints(self.structured)
         for criterion in self.iter_criteria():
             yield from criterion.constraints
 
@@ -141,6 +145,23 @@ class Trial:
         if include_text:
             data["text"] = self.text
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trial:
+        """The inverse of ``to_dict()``: ``Trial.from_dict(t.to_dict(include_text=True)) == t``.
+
+        Without ``text`` in ``data`` the trial's text is empty.  Batch workers send trials
+        to the main process this way, as plain data.
+        """
+        return cls(
+            trial_id=data["trial_id"], source=data["source"], format=data["format"],
+            text=data.get("text") or "",
+            structured=StructuredFields.from_dict(data.get("structured") or {}),
+            sections=[Section.from_dict(s) for s in data.get("sections") or ()],
+            criteria=[Criterion.from_dict(c) for c in data.get("criteria") or ()],
+            warnings=tuple(data.get("warnings") or ()),
+            status=data.get("status") or "ok", error=data.get("error"),
+        )
 
     def to_frame(self, table: Table = "criteria") -> pd.DataFrame:
         import pandas as pd

@@ -123,6 +123,10 @@ class Section:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        return cls(**data)
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
@@ -143,10 +147,10 @@ class Constraint:
     ``op='>=', value=2.5, unit=None, relative_to='ULN'``.
     """
 
-    kind: str  # age, sex, lab, vital, score, drug, condition, procedure, pregnancy, lactation, ...
+    kind: str  # age, sex, lab, vital, score, substance, drug, condition, procedure, pregnancy, lactation
     text: str
-    start: int
-    end: int
+    start: int | None  # offsets in the source text; None for constraints from structured fields
+    end: int | None
     concept: str | None = None
     code: str | None = None  # SYSTEM:code, e.g. LOINC:1742-6, ICD10CM:L81.1, ATC:H02AB
     op: str | None = None  # >, >=, <, <=, =, between
@@ -229,6 +233,18 @@ class Criterion:
         if nested:
             data["children"] = [c.to_dict() for c in self.children]
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Criterion:
+        """The inverse of ``to_dict()`` (nested): children and constraints rebuilt too."""
+        data = dict(data)
+        children = data.pop("children", None) or []
+        constraints = data.pop("constraints", None) or []
+        return cls(
+            **data,
+            children=[cls.from_dict(child) for child in children],
+            constraints=[Constraint.from_dict(c) for c in constraints],
+        )
 
 
 CRITERION_COLUMNS: tuple[str, ...] = (

@@ -1,0 +1,262 @@
+"""The constraint layer end to end: criteria text in, Constraint records out (issue 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import trialnlp
+from trialnlp.types import Constraint
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def constraints(criteria: str, section: str = "Inclusion Criteria") -> list[Constraint]:
+    text = f"{section}:\n" + "\n".join(f"* {line}" for line in criteria.split("\n"))
+    trial = trialnlp.extract(text, trial_id="T")
+    for constraint in trial.iter_constraints():
+        assert text[constraint.start : constraint.end] == constraint.text
+    return list(trial.iter_constraints())
+
+
+def one(criteria: str, kind: str, section: str = "Inclusion Criteria") -> Constraint:
+    found = [c for c in constraints(criteria, section) if c.kind == kind]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def seed(prefix: str) -> trialnlp.Trial:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return trialnlp.extract(path)
+
+
+def summary(c: Constraint) -> tuple:
+    return (c.kind, c.concept, c.op, c.value, c.value_max, c.unit, c.relative_to, c.sex)
+
+
+# -- thresholds --------------------------------------------------------------------------
+
+def test_coordinated_analytes_share_a_uln_threshold() -> None:
+    found = [c for c in constraints("ALT and/or AST ≥ 2.5 times the upper limit of normal")
+             if c.kind == "lab"]
+    assert [(c.code, c.op, c.value, c.unit, c.relative_to) for c in found] == [
+        ("LOINC:1742-6", ">=", 2.5, None, "ULN"), ("LOINC:1920-8", ">=", 2.5, None, "ULN")]
+
+
+def test_conditional_second_threshold_is_kept_with_its_qualifier() -> None:
+    found = [c for c in constraints("AST, ALT < 2.5 x ULN (< 5 x ULN if liver metastases)")
+             if c.kind == "lab"]
+    assert [(c.concept, c.value, c.qualifier) for c in found] == [
+        ("Aspartate aminotransferase", 2.5, None), ("Alanine aminotransferase", 2.5, None),
+        ("Aspartate aminotransferase", 5.0, "if liver metastases"),
+        ("Alanine aminotransferase", 5.0, "if liver metastases")]
+
+
+def test_sex_specific_thresholds() -> None:
+    found = [c for c in constraints(
+        "male serum creatinine ≥1.5mg/dl, female serum creatinine ≥1.4mg/dl") if c.kind == "lab"]
+    assert [(c.code, c.op, c.value, c.unit, c.sex) for c in found] == [
+        ("LOINC:2160-0", ">=", 1.5, "mg/dL", "male"), ("LOINC:2160-0", ">=", 1.4, "mg/dL", "female")]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Absolute neutrophil count ≥ 1.5 x 10^9/L", ("lab", ">=", 1.5, "10*9/L")),
+    ("platelets ≥ 100,000/mm3", ("lab", ">=", 100000.0, "/uL")),
+    ("Hemoglobin at least 9 g/dL", ("lab", ">=", 9.0, "g/dL")),
+    ("weight ≥40 kg", ("vital", ">=", 40.0, "kg")),
+    ("BMI between 18.5 and 30 kg/m2", ("vital", "between", 18.5, "kg/m2")),
+    ("HbA1c no more than 10%", ("lab", "<=", 10.0, "%")),
+    ("QTcF > 470 msec", ("lab", ">", 470.0, "ms")),
+])
+def test_thresholds_with_units(criterion: str, expected: tuple) -> None:
+    found = [c for c in constraints(criterion) if c.value is not None]
+    assert [(c.kind, c.op, c.value, c.unit) for c in found][:1] == [expected]
+
+
+def test_scores_and_classes() -> None:
+    assert summary(one("four-component Mayo score of 6-12 (inclusive)", "score"))[2:5] == \
+        ("between", 6.0, 12.0)
+    assert summary(one("ECOG performance status 0 or 1", "score"))[2:5] == ("between", 0.0, 1.0)
+    nyha = one("decompensated cardiac insufficiency (NYHA grade Ⅲ or Ⅳ)", "score", "Exclusion Criteria")
+    assert (nyha.op, nyha.value, nyha.value_max, nyha.effect) == ("between", 3.0, 4.0, "exclude")
+    found = [c for c in constraints("Padua score ≥4 or Caprini score ≥5") if c.kind == "score"]
+    assert [(c.op, c.value) for c in found] == [(">=", 4.0), (">=", 5.0)]
+
+
+def test_analyte_without_value_or_result_is_no_constraint() -> None:
+    assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
+    serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")
+    assert (serology.code, serology.qualifier, serology.effect) == ("LOINC:56888-1", "positive",
+                                                                   "exclude")
+
+
+def test_unit_names_the_measure() -> None:
+    found = [c for c in constraints(
+        "consumed >2 alcoholic beverages per day or >14 alcoholic beverages per week")
+        if c.kind == "substance"]
+    assert [(c.concept, c.op, c.value, c.unit) for c in found] == [
+        ("Alcohol intake", ">", 2.0, "{beverage}/d"), ("Alcohol intake", ">", 14.0, "{beverage}/wk")]
+
+
+# -- ages and sex -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("18 to 75 years old", ("between", 18.0, 75.0, "a")),
+    ("aged > 25 years", (">", 25.0, None, "a")),
+    ("≥ 18 years of age", (">=", 18.0, None, "a")),
+    ("older than 65", (">", 65.0, None, "a")),
+    ("children 2-12 years", ("between", 2.0, 12.0, "a")),
+    ("younger than 6 months", ("<", 6.0, None, "mo")),
+    ("Age: 18-65", ("between", 18.0, 65.0, "a")),
+    ("18 years or older", (">=", 18.0, None, "a")),
+])
+def test_ages(criterion: str, expected: tuple) -> None:
+    age = one(criterion, "age")
+    assert (age.op, age.value, age.value_max, age.unit) == expected
+
+
+def test_a_window_is_not_an_age() -> None:
+    assert [c for c in constraints("A history of cancer within the past 5 years")
+            if c.kind == "age"] == []
+
+
+@pytest.mark.parametrize(("criterion", "sex"), [
+    ("women", "female"), ("female participants aged 18-45", "female"),
+    ("Postmenopausal women", "female"), ("Healthy male volunteers", "male"), ("men", "male")])
+def test_sex_restrictions(criterion: str, sex: str) -> None:
+    assert one(criterion, "sex").sex == sex
+
+
+@pytest.mark.parametrize("criterion", [
+    "women of childbearing potential must use contraception",
+    "Men and women aged 18 or older",
+    "male or female patients with asthma",
+    "Female patients must have a negative pregnancy test",
+    "Pregnant or lactating women",
+])
+def test_no_false_sex_restriction(criterion: str) -> None:
+    assert [c for c in constraints(criterion) if c.kind == "sex"] == []
+
+
+# -- drugs, conditions, procedures -----------------------------------------------------------
+
+@pytest.mark.parametrize(("criterion", "drug", "dose"), [
+    ("oral prednisone ≥40mg/ day (or equivalent)", "Prednisone", (">=", 40.0, "mg/d")),
+    ("AZA≥2 mg/kg/ day", "Azathioprine", (">=", 2.0, "mg/kg/d")),
+    ("AZA, 6-MP, or MTX(≤15 mg/ week)", "Methotrexate", ("<=", 15.0, "mg/wk")),
+    ("failure to taper to <6mg/ day of budesonide", "Budesonide", ("<", 6.0, "mg/d")),
+])
+def test_drug_doses(criterion: str, drug: str, dose: tuple) -> None:
+    found = {c.concept: c for c in constraints(criterion) if c.kind == "drug"}
+    assert (found[drug].dose_op, found[drug].dose_value, found[drug].dose_unit) == dose
+    assert found[drug].code and found[drug].code.startswith("DrugBank:DB")
+
+
+def test_drug_classes_are_coded_to_atc() -> None:
+    found = one("Patients taking oral contraceptives within the past 12 months", "drug",
+                "Exclusion Criteria")
+    assert found.code.startswith("ATC:G03A")
+    assert (found.window.amount, found.window.unit, found.window.relation) == (12.0, "mo", "within")
+
+
+@pytest.mark.parametrize("name", ["melasma", "chloasma"])
+def test_conditions_are_coded_to_icd10cm(name: str) -> None:
+    assert one(f"Patients diagnosed with {name}", "condition").code == "ICD10CM:L81.1"
+
+
+def test_pregnancy_and_lactation() -> None:
+    found = constraints("Pregnant or lactating women", "Exclusion Criteria")
+    assert {(c.kind, c.code, c.effect) for c in found} == {
+        ("pregnancy", "ICD10CM:Z33.1", "exclude"), ("lactation", "ICD10CM:Z39.1", "exclude")}
+    planned = one("Have a pregnancy plan in the next 2 years", "pregnancy", "Exclusion Criteria")
+    assert planned.hypothetical
+
+
+def test_windows_attach_to_what_they_qualify() -> None:
+    procedure = one("Had received fecal microbial transplantation within 4 weeks prior to "
+                    "randomization", "procedure", "Exclusion Criteria")
+    assert (procedure.concept, procedure.window.amount, procedure.window.unit,
+            procedure.window.anchor) == ("Fecal microbiota transplantation", 4.0, "wk",
+                                         "randomization")
+
+
+def test_negation_history_and_hypothetical_with_triggers() -> None:
+    negated = one("No history of myocardial infarction", "condition")
+    assert negated.negated and negated.historical
+    assert any(t.startswith("negated_existence:") for t in negated.triggers)
+    assert one("Planned surgery", "procedure", "Exclusion Criteria").hypothetical
+    # Scoped to one criterion: the next criterion is not negated.
+    found = constraints("No diabetes\nAsthma")
+    assert [(c.concept is not None, c.negated) for c in found if c.kind == "condition"][-1] == \
+        (True, False)
+
+
+# -- the seeds, as the issue lists them ----------------------------------------------------------
+
+def test_seed_004_constraints() -> None:
+    found = [summary(c) + (c.effect,) for c in seed("004").iter_constraints()]
+    for expected in [
+        ("lab", "Alanine aminotransferase", ">=", 2.5, None, None, "ULN", None, "exclude"),
+        ("lab", "Aspartate aminotransferase", ">=", 2.5, None, None, "ULN", None, "exclude"),
+        ("lab", "Creatinine (serum)", ">=", 1.5, None, "mg/dL", None, "male", "exclude"),
+        ("lab", "Creatinine (serum)", ">=", 1.4, None, "mg/dL", None, "female", "exclude"),
+        ("score", "Padua prediction score", ">=", 4.0, None, None, None, None, "exclude"),
+        ("score", "Caprini risk assessment score", ">=", 5.0, None, None, None, None, "exclude"),
+        ("substance", "Alcohol intake", ">", 2.0, None, "{beverage}/d", None, None, "exclude"),
+        ("substance", "Alcohol intake", ">", 14.0, None, "{beverage}/wk", None, None, "exclude"),
+    ]:
+        assert expected in found, expected
+    nyha = [c for c in seed("004").iter_constraints() if c.concept and "NYHA" in c.concept.upper()
+            or (c.concept or "").startswith("New York Heart")]
+    assert [(c.op, c.value, c.value_max) for c in nyha] == [("between", 3.0, 4.0)]
+
+
+def test_seed_003_constraints() -> None:
+    trial = seed("003")
+    found = {(c.kind, c.concept): c for c in trial.iter_constraints() if c.source == "rule"}
+    assert summary(found[("age", "Age")])[2:6] == ("between", 18.0, 75.0, "a")
+    assert summary(found[("vital", "Body weight")])[2:6] == (">=", 40.0, None, "kg")
+    mayo = [c for (k, n), c in found.items() if k == "score" and "Mayo" in n]
+    assert [(c.op, c.value, c.value_max) for c in mayo] == [("between", 6.0, 12.0)]
+    doses = {(c.concept, c.dose_op, c.dose_value, c.dose_unit) for c in trial.iter_constraints()
+             if c.kind == "drug"}
+    assert {("Prednisone", ">=", 40.0, "mg/d"), ("Azathioprine", ">=", 2.0, "mg/kg/d"),
+            ("Methotrexate", "<=", 15.0, "mg/wk")} <= doses
+    fmt = [c for c in trial.iter_constraints() if c.concept == "Fecal microbiota transplantation"]
+    assert [(c.window.amount, c.window.unit) for c in fmt] == [(4.0, "wk")]
+
+
+def test_seed_001_constraints() -> None:
+    found = [(c.kind, c.op, c.value, c.sex, c.source) for c in seed("001").iter_constraints()]
+    assert ("sex", "=", None, "female", "rule") in found
+    assert ("age", ">", 25.0, None, "rule") in found
+    assert ("age", ">=", 25.0, None, "structured") in found
+
+
+def test_seed_000_constraints() -> None:
+    trial = seed("000")
+    codes = {(c.kind, c.code) for c in trial.iter_constraints()}
+    assert ("condition", "ICD10CM:L81.1") in codes
+    oc = [c for c in trial.iter_constraints() if c.code and c.code.startswith("ATC:G03A")]
+    assert oc and (oc[0].window.amount, oc[0].window.unit) == (12.0, "mo")
+
+
+def test_constraints_table_rows() -> None:
+    frame = seed("004").to_frame("constraints")
+    assert {"trial_id", "criterion_id", "kind", "op", "value", "relative_to", "window_amount",
+            "effect", "source"} <= set(frame.columns)
+    assert (frame["section"].dropna() == "exclusion").all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ALT AST≥<>=2.5xULN mg/dl ( ) women men aged 18 "
+                                             "years ; within 6 months no history of")),
+               max_size=120))
+def test_any_criterion_text_gives_valid_constraints(text: str) -> None:
+    source = "Inclusion Criteria:\n* " + text
+    for constraint in trialnlp.extract(source, trial_id="T").iter_constraints():
+        if constraint.start is not None:
+            assert source[constraint.start : constraint.end] == constraint.text

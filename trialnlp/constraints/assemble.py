@@ -1,0 +1,478 @@
+"""Assemble constraints from what the taggers found inside one criterion.
+
+Input: the source text, the criterion, the entity mentions (lexicon, drug dictionary,
+person cues, model) with their ConText modifiers, and the value and window mentions
+found by :mod:`values` / :mod:`temporal`.  Output: :class:`~trialnlp.types.Constraint`
+records.  Everything here is plain Python over offsets, so it is tested without spaCy.
+
+How values find their subject (``ALT and/or AST ≥ 2.5 x ULN``): a value belongs to the
+run of coordinated measurement mentions just before it (only ``,``/``and``/``or``/``/``
+and filler words between them); a second value in parentheses right after a first one
+(``< 2.5 x ULN (< 5 x ULN if liver metastases)``) is the same analytes' conditional
+threshold.  A sex word right before the analyte (``male serum creatinine ≥1.5mg/dl``)
+makes the threshold sex-specific.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+from ..resources import load_json
+from ..types import Constraint, Criterion, Window
+from .temporal import WindowMention
+from .values import ValueMention
+
+MEASURED = frozenset({"LAB", "VITAL", "SCORE", "SUBSTANCE"})
+NAMED_KINDS = {
+    "DRUG": "drug", "DRUG_CLASS": "drug", "CONDITION": "condition", "PROCEDURE": "procedure",
+    "PREGNANCY": "pregnancy", "LACTATION": "lactation",
+}
+KIND_OF_LABEL = {"LAB": "lab", "VITAL": "vital", "SCORE": "score", "SUBSTANCE": "substance",
+                 **NAMED_KINDS}
+AGE_UNITS = frozenset({"a", "mo", "wk", "d"})
+DOSE_UNIT = re.compile(r"^(?:[mµun]?g|mcg|\[?IU\]?|U|mL|mg/m2)(?:/|$)|/d$|/wk$|/kg")
+_COORDINATION = re.compile(
+    r"^(?:\s|,|;|/|&|\band\b|\bor\b|\band/or\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
+    r"\bcount\b|\bvalues?\b|\btests?\b)*$", re.IGNORECASE)
+# Between a measurement and its value: "score of", "class", ":", "level", "(" ...
+_GAP = re.compile(
+    r"^[\s:=(,]*(?:(?:level|levels|value|values|count|counts|concentration|score|scores|"
+    r"class|grade|stage|status|index|of|is|was|must be|should be|be|at|a|an|the|total|"
+    r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
+    r"determination|clearance|fasting|random|baseline|screening|\(|\)|,)[\s:=(,]*){0,6}$",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
+                        r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity found in the text: a lexicon term, a dictionary drug, a person cue."""
+
+    label: str  # LAB, VITAL, SCORE, SUBSTANCE, DRUG, DRUG_CLASS, CONDITION, PROCEDURE, SEX, PREGNANCY, LACTATION
+    start: int
+    end: int
+    text: str
+    concept: str | None = None
+    code: str | None = None
+    entry_id: str | None = None
+    source: str = "rule"
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    triggers: tuple[str, ...] = ()
+    unit: str | None = None  # the analyte's usual unit (to read a bare number)
+    classes: tuple[tuple[str, int], ...] = ()  # (written form, rank) for classed scores
+
+
+@dataclass(slots=True)
+class _Draft:
+    constraints: list[Constraint] = field(default_factory=list)
+    used_values: set[int] = field(default_factory=set)
+
+
+@cache
+def _person() -> dict:
+    return load_json("person.json")
+
+
+def _effect(criterion: Criterion) -> str | None:
+    return {"inclusion": "include", "exclusion": "exclude"}.get(criterion.section)
+
+
+def _from_mention(mention: Mention, criterion: Criterion, kind: str | None = None) -> Constraint:
+    return Constraint(
+        kind=kind or KIND_OF_LABEL.get(mention.label, mention.label.lower()),
+        text=mention.text, start=mention.start, end=mention.end, concept=mention.concept,
+        code=mention.code, negated=mention.negated, historical=mention.historical,
+        hypothetical=mention.hypothetical, triggers=mention.triggers,
+        effect=_effect(criterion), source=mention.source, criterion_id=criterion.criterion_id,
+    )
+
+
+def _with_value(constraint: Constraint, value: ValueMention, text: str,
+                subject: Mention | None = None) -> Constraint:
+    start = min(constraint.start, value.start)
+    end = max(constraint.end, value.end)
+    unit = value.unit if value.unit is not None or value.relative_to else (
+        subject.unit if subject is not None else None)
+    return replace(constraint, op=value.op, value=value.value, value_max=value.value_max,
+                   unit=unit, relative_to=value.relative_to, start=start, end=end,
+                   text=text[start:end])
+
+
+def _between(text: str, start: int, end: int) -> str:
+    return text[start:end] if start <= end else ""
+
+
+def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list[Mention]:
+    """The measurement at ``index`` and those coordinated with it to its left."""
+    run = [measured[index]]
+    for j in range(index - 1, -1, -1):
+        if not _COORDINATION.match(_between(text, measured[j].end, run[0].start)):
+            break
+        run.insert(0, measured[j])
+    return run
+
+
+def _sex_before(text: str, mention: Mention, people: Sequence[Mention]) -> str | None:
+    for person in people:
+        if person.label == "SEX" and person.end <= mention.start and \
+                re.fullmatch(r"[\s\w-]{0,12}", _between(text, person.end, mention.start)):
+            return person.concept
+    return None
+
+
+@cache
+def _unit_subjects() -> dict[str, Any]:
+    from .lexicon import analytes
+
+    return {unit: analyte for analyte in analytes()
+            for unit in analyte.extra.get("implied_by_units", ())}
+
+
+def _implied_by_unit(unit: str | None) -> Any:
+    return _unit_subjects().get(unit) if unit else None
+
+
+def _qualifier(text: str, value: ValueMention, limit: int) -> str | None:
+    match = _QUALIFIER.match(text, value.end, limit)
+    return match["q"].strip().rstrip(")").strip() if match else None
+
+
+def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
+                  values: Sequence[ValueMention], draft: _Draft) -> None:
+    measured = [m for m in mentions if m.label in MEASURED]
+    people = [m for m in mentions if m.label == "SEX"]
+    for index, value in enumerate(values):
+        subject_index = None
+        for j in range(len(measured) - 1, -1, -1):
+            mention = measured[j]
+            if mention.end > value.start:
+                continue
+            gap = _between(text, mention.end, value.start)
+            if _GAP.match(gap) and not any(
+                    v.start >= mention.end and v.end <= value.start for v in values):
+                subject_index = j
+            break
+        if subject_index is not None:
+            for subject in _coordinated_run(text, measured, subject_index):
+                constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
+                constraint.sex = _sex_before(text, subject, people)
+                draft.constraints.append(constraint)
+            draft.used_values.add(index)
+            continue
+        # ">2 alcoholic beverages per day": the unit names what is measured.
+        implied = _implied_by_unit(value.unit)
+        if implied is not None:
+            constraint = Constraint(
+                kind=implied.kind, text=value.text, start=value.start, end=value.end,
+                concept=implied.concept, code=implied.code, op=value.op, value=value.value,
+                value_max=value.value_max, unit=value.unit, relative_to=value.relative_to,
+                effect=_effect(criterion), criterion_id=criterion.criterion_id)
+            draft.constraints.append(constraint)
+            draft.used_values.add(index)
+            continue
+        # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value.
+        previous = index - 1
+        if previous in draft.used_values and re.fullmatch(
+                r"\s*[(\[]\s*", _between(text, values[previous].end, value.start)):
+            owners = [c for c in draft.constraints
+                      if c.end == values[previous].end and c.kind in ("lab", "vital", "score")]
+            limit = text.find(")", value.end, criterion.end)
+            qualifier = _qualifier(text, value, limit if limit >= 0 else criterion.end)
+            end = limit if qualifier and limit >= 0 else value.end
+            for owner in owners:
+                draft.constraints.append(replace(
+                    owner, op=value.op, value=value.value, value_max=value.value_max,
+                    unit=value.unit if value.unit or value.relative_to else owner.unit,
+                    relative_to=value.relative_to, qualifier=qualifier,
+                    start=value.start, end=end, text=text[value.start : end]))
+            if owners:
+                draft.used_values.add(index)
+
+
+def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention],
+                    draft: _Draft) -> None:
+    """``NYHA grade Ⅲ or Ⅳ``, ``ECOG 0 or 1``: class forms read from the score's lexicon entry."""
+    for mention in mentions:
+        if mention.label != "SCORE" or not mention.classes:
+            continue
+        if any(c.start <= mention.start < c.end and c.value is not None
+               for c in draft.constraints):
+            continue
+        forms = sorted(mention.classes, key=lambda f: len(f[0]), reverse=True)
+        alternation = "|".join(re.escape(f) for f, _ in forms)
+        pattern = re.compile(
+            rf"(?:\s*(?:class|grade|stage|score|status|of|:|\()\s*)*\s*"
+            rf"(?P<list>(?:{alternation})(?:\s*(?:,|or|and|to|-|–|/)\s*(?:{alternation}))*)\b",
+            re.IGNORECASE)
+        match = pattern.match(text, mention.end, criterion.end)
+        if not match:
+            continue
+        rank_of = {f.lower(): r for f, r in forms}
+        written = re.findall(alternation, match["list"], re.IGNORECASE)
+        ranks = sorted({rank_of[w.lower()] for w in written if w.lower() in rank_of})
+        if not ranks:
+            continue
+        constraint = _from_mention(mention, criterion)
+        constraint.end = match.end()
+        constraint.text = text[constraint.start : constraint.end]
+        if len(ranks) == 1:
+            constraint.op, constraint.value = "=", float(ranks[0])
+        else:
+            constraint.op, constraint.value, constraint.value_max = "between", float(ranks[0]), \
+                float(ranks[-1])
+        draft.constraints.append(constraint)
+
+
+_DOSE_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:oral\s+|iv\s+|intravenous\s+)?$", re.IGNORECASE)
+
+
+def _is_dose(value: ValueMention) -> bool:
+    return bool(value.unit) and bool(DOSE_UNIT.search(value.unit or ""))
+
+
+def _set_dose(constraint: Constraint, value: ValueMention, text: str) -> None:
+    constraint.dose_op, constraint.dose_value = value.op, value.value
+    constraint.dose_value_max, constraint.dose_unit = value.value_max, value.unit
+    constraint.start = min(constraint.start or value.start, value.start)
+    constraint.end = max(constraint.end or value.end, value.end)
+    constraint.text = text[constraint.start : constraint.end]
+
+
+def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
+           values: Sequence[ValueMention], draft: _Draft) -> None:
+    """Drugs (with doses), conditions, procedures, pregnancy and lactation.
+
+    A dose is read first where it precedes the drug (``<6mg/ day of budesonide``,
+    ``≤20 mg prednisone``), then where it follows (``prednisone ≥40mg/ day``,
+    ``MTX(≤15 mg/ week)``), never across another mention or a clause break.
+    """
+    named = [m for m in mentions if m.label in NAMED_KINDS]
+    constraints = [_from_mention(m, criterion) for m in named]
+    drugs = [i for i, m in enumerate(named) if m.label in ("DRUG", "DRUG_CLASS")]
+    for i in drugs:
+        for index, value in enumerate(values):
+            if index in draft.used_values or not _is_dose(value) or value.end > named[i].start:
+                continue
+            if _DOSE_BEFORE.match(_between(text, value.end, named[i].start)):
+                _set_dose(constraints[i], value, text)
+                draft.used_values.add(index)
+                break
+    for i in drugs:
+        if constraints[i].dose_value is not None:
+            continue
+        limit = named[i + 1].start if i + 1 < len(named) else criterion.end
+        for index, value in enumerate(values):
+            if index in draft.used_values or value.start < named[i].end or value.start >= limit:
+                continue
+            gap = _between(text, named[i].end, value.start)
+            if len(gap) > 40 or _CLAUSE_BREAK.search(gap) or not _is_dose(value):
+                break
+            _set_dose(constraints[i], value, text)
+            draft.used_values.add(index)
+            break
+    draft.constraints.extend(constraints)
+
+
+def _age_cue(text: str, value: ValueMention, criterion: Criterion) -> bool:
+    cues = _person()["age_cues"]
+    window = text[max(criterion.start, value.start - 30) : min(criterion.end, value.end + 15)]
+    lowered = window.lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(cue)}(?![a-z])", lowered) for cue in cues)
+
+
+def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
+          windows: Sequence[WindowMention], draft: _Draft) -> None:
+    for index, value in enumerate(values):
+        if index in draft.used_values:
+            continue
+        if any(w.start <= value.start < w.end for w in windows):
+            continue  # "within the past 5 years" is a window, not an age
+        if value.unit not in AGE_UNITS and not (value.unit is None and value.relative_to is None
+                                                and _age_op_before(text, value, criterion)):
+            continue
+        if value.op in (None, "=") and value.unit != "a":
+            continue
+        if not _age_cue(text, value, criterion):
+            continue
+        unit = value.unit or "a"
+        draft.constraints.append(Constraint(
+            kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
+            op=value.op, value=value.value, value_max=value.value_max, unit=unit,
+            effect=_effect(criterion), criterion_id=criterion.criterion_id))
+        draft.used_values.add(index)
+
+
+def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool:
+    """A unitless number read as years: ``older than 65``, ``over the age of 18``, ``Age: 18-65``."""
+    written = value.text.lower()
+    if any(written.startswith(phrase) for phrase in _person()["age_ops"]) or \
+            re.match(r"(?:over|under|above|below)\s+the\s+age\s+of\b", written):
+        return True
+    before = text[max(criterion.start, value.start - 25) : value.start].lower()
+    return any(before.rstrip().endswith(phrase) for phrase in _person()["age_ops"]) or \
+        bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|range\s*:?\s*)?$", before))
+
+
+def _sexes(text: str, criterion: Criterion, mentions: Sequence[Mention], draft: _Draft) -> None:
+    """A sex restriction only where the criterion is about who may enter.
+
+    ``women of childbearing potential must use contraception``, ``male or female``, a sex
+    word qualifying a lab threshold or pregnancy, or one in an exclusion criterion that
+    says more than the sex itself, restrict nothing.
+    """
+    person = _person()
+    lowered = text[criterion.start : criterion.end].lower()
+    if any(phrase in lowered for phrase in person["both_sexes"]):
+        return
+    claimed = [(c.start, c.end) for c in draft.constraints if c.sex]
+    for mention in mentions:
+        if mention.label != "SEX" or mention.concept is None:
+            continue
+        if any(s <= mention.start < e for s, e in claimed):
+            continue
+        after = text[mention.end : min(criterion.end, mention.end + 30)].lower().lstrip()
+        before = text[max(criterion.start, mention.start - 20) : mention.start].lower().rstrip()
+        if any(after.startswith(b) for b in person["sex_blockers_after"]):
+            continue
+        if any(before.endswith(b) for b in person["sex_blockers_before"]):
+            continue
+        if mention.start - criterion.start > 40:
+            continue  # far into the sentence: a qualifier, not the population
+        if criterion.section == "exclusion" and len(lowered.split()) > 3:
+            continue
+        draft.constraints.append(Constraint(
+            kind="sex", text=mention.text, start=mention.start, end=mention.end,
+            concept=mention.concept, op="=", sex=mention.concept,  # type: ignore[arg-type]
+            effect=_effect(criterion), criterion_id=criterion.criterion_id,
+            negated=mention.negated, triggers=mention.triggers))
+
+
+_RESULT = re.compile(
+    r"\b(?P<r>positive|negative|reactive|non-reactive|nonreactive|detectable|undetectable|"
+    r"seropositive|seronegative|abnormal|abnormally|elevated|increased|decreased|normal|"
+    r"low|high|impaired)\b", re.IGNORECASE)
+
+
+def _results(text: str, criterion: Criterion, mentions: Sequence[Mention],
+             draft: _Draft) -> None:
+    """An analyte named with a result word instead of a number (``HIV antibody ...
+    positive``, ``abnormal liver function``): a constraint whose ``qualifier`` is the word.
+
+    An analyte with neither (``drugs that affect glucose metabolism``) is no constraint.
+    """
+    for mention in mentions:
+        if mention.label not in MEASURED or any(
+                c.start <= mention.start < c.end for c in draft.constraints):
+            continue
+        clause_start, clause_end = criterion.start, criterion.end
+        for match in _CLAUSE_BREAK.finditer(text, criterion.start, criterion.end):
+            if match.end() <= mention.start:
+                clause_start = match.end()
+            elif match.start() >= mention.end:
+                clause_end = match.start()
+                break
+        result = _RESULT.search(text, clause_start, clause_end)
+        if result is None:
+            continue
+        constraint = _from_mention(mention, criterion)
+        constraint.qualifier = result["r"].lower()
+        draft.constraints.append(constraint)
+
+
+def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMention],
+                    draft: _Draft) -> None:
+    """A window qualifies the constraints before it in its clause (else the next one)."""
+    for window in windows:
+        clause_start = criterion.start
+        for match in _CLAUSE_BREAK.finditer(text, criterion.start, window.start):
+            clause_start = match.end()
+        targets = [c for c in draft.constraints
+                   if clause_start <= c.start < window.start and c.kind not in ("age", "sex")]
+        if not targets:
+            after = [c for c in draft.constraints if c.start >= window.end and
+                     not _CLAUSE_BREAK.search(text, window.end, c.start)
+                     and c.kind not in ("age", "sex")]
+            targets = after[:1]
+        for constraint in targets:
+            if constraint.window is None or (constraint.window.amount is None
+                                             and window.window.amount is not None):
+                constraint.window = window.window
+
+
+def _distinct(constraints: list[Constraint]) -> list[Constraint]:
+    """In reading order, without repeats of the same statement (``chloasma ... chloasma``)."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for constraint in sorted(constraints, key=lambda c: (c.start or 0, c.end or 0)):
+        data = constraint.to_dict()
+        for key in ("text", "start", "end", "triggers", "constraint_id"):
+            data.pop(key)
+        identity = repr(sorted(data.items()))
+        if identity not in seen:
+            seen.add(identity)
+            kept.append(constraint)
+    return kept
+
+
+def _in_criterion(criterion: Criterion, start: int, end: int) -> bool:
+    return criterion.start <= start and end <= criterion.end
+
+
+def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
+             values: Iterable[ValueMention], windows: Iterable[WindowMention]) -> list[Constraint]:
+    """The constraints of one criterion; ``mentions``/``values``/``windows`` use text offsets."""
+    mentions = sorted((m for m in mentions if _in_criterion(criterion, m.start, m.end)),
+                      key=lambda m: (m.start, -m.end))
+    values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
+    windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
+    draft = _Draft()
+    _measurements(text, criterion, mentions, values, draft)
+    _classed_scores(text, criterion, mentions, draft)
+    _named(text, criterion, mentions, values, draft)
+    _ages(text, criterion, values, windows, draft)
+    _sexes(text, criterion, mentions, draft)
+    _results(text, criterion, mentions, draft)
+    _attach_windows(text, criterion, windows, draft)
+    draft.constraints = _distinct(draft.constraints)
+    for number, constraint in enumerate(draft.constraints, 1):
+        constraint.constraint_id = f"{criterion.criterion_id}#{number}"
+    return draft.constraints
+
+
+def structured_constraints(trial_structured: object) -> list[Constraint]:
+    """Age and sex constraints from the trial's structured fields (``source='structured'``)."""
+    from ..types import StructuredFields
+
+    assert isinstance(trial_structured, StructuredFields)
+    s = trial_structured
+    out: list[Constraint] = []
+    low, high = s.minimum_age, s.maximum_age
+    if low or high:
+        unit = (low or high).unit  # type: ignore[union-attr]
+        if low and high and low.unit == high.unit:
+            op, value, value_max = "between", low.value, high.value
+        elif low:
+            op, value, value_max, unit = ">=", low.value, None, low.unit
+        else:
+            op, value, value_max, unit = "<=", high.value, None, high.unit  # type: ignore[union-attr]
+        text = " - ".join(dict.fromkeys(a.text for a in (low, high) if a))
+        out.append(Constraint(kind="age", text=text, start=None, end=None, concept="Age", op=op,
+                              value=value, value_max=value_max, unit=unit, effect="include",
+                              source="structured", constraint_id="structured#age"))
+    if s.sex in ("female", "male"):
+        out.append(Constraint(kind="sex", text=s.sex, start=None, end=None, concept=s.sex, op="=",
+                              sex=s.sex, effect="include", source="structured",
+                              constraint_id="structured#sex"))
+    return out
+
+
+__all__ = ["Mention", "Window", "assemble", "structured_constraints"]

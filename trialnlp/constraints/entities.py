@@ -1,0 +1,173 @@
+"""``trialnlp_entities``: tag lexicon terms, dictionary drugs and person cues as spans.
+
+Sources, all offline:
+
+* ``rules/analytes.jsonl`` (labs, vitals, scores), ``rules/drug_classes.jsonl``,
+  ``rules/conditions.jsonl``, ``rules/procedures.jsonl`` and ``rules/person.json`` (sex,
+  pregnancy, lactation) through one spaCy ``SpanRuler``;
+* single drugs from the ``drug-named-entity-recognition`` dictionary (DrugBank/MeSH),
+  where no lexicon term already covers the tokens.
+
+Overlaps keep the longest span (``pregnancy test`` is a lab, not pregnancy).  Spans go
+to ``doc.spans["trialnlp_entities"]`` with ``span.id_`` = the lexicon entry id and
+``span.kb_id_`` = its code, ready for medspaCy's ConText.
+"""
+
+# No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.pipeline import SpanRuler
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..extensions import register_extensions
+from ..resources import iter_jsonl, load_json
+from . import lexicon
+
+SPANS_KEY = "trialnlp_entities"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a span's ``id_`` stands for."""
+
+    label: str
+    concept: str | None
+    code: str | None
+    unit: str | None = None
+    classes: tuple[tuple[str, int], ...] = ()
+    hypothetical: bool = False  # the words themselves say it is planned ("pregnancy plan")
+
+
+def _classes(values: Any) -> tuple[tuple[str, int], ...]:
+    forms: list[tuple[str, int]] = []
+    for value in values or ():
+        rank = value.get("rank") if isinstance(value, dict) else getattr(value, "rank", None)
+        written = value.get("forms") if isinstance(value, dict) else getattr(value, "forms", ())
+        if rank is None:
+            continue
+        forms.extend((str(form), int(rank)) for form in written or ())
+    return tuple(forms)
+
+
+@cache
+def entries() -> dict[str, Entry]:
+    """Entry id -> what it means, for every pattern the ruler can emit."""
+    table: dict[str, Entry] = {}
+    for analyte in lexicon.analytes():
+        table[analyte.id] = Entry(analyte.kind.upper(), analyte.concept, analyte.code,
+                                  analyte.unit, _classes(getattr(analyte, "values", ())))
+    for drug_class in lexicon.drug_classes():
+        table[drug_class.id] = Entry("DRUG_CLASS", drug_class.concept, drug_class.code)
+    for condition in lexicon.conditions():
+        table[condition.id] = Entry("CONDITION", condition.concept, condition.code)
+    for procedure in iter_jsonl("procedures.jsonl"):
+        table[f"procedure:{procedure['id']}"] = Entry("PROCEDURE", procedure["concept"],
+                                                      procedure.get("code"))
+    for abbreviation, name, code in drug_abbreviations():
+        table[f"drug:{abbreviation}"] = Entry("DRUG", name, code)
+    person = load_json("person.json")
+    for sex in person["sex_words"]:
+        table[f"sex:{sex}"] = Entry("SEX", sex, None)
+    table["pregnancy"] = Entry("PREGNANCY", "Pregnancy", person["codes"]["pregnancy"])
+    table["pregnancy_planned"] = Entry("PREGNANCY", "Pregnancy", person["codes"]["pregnancy"],
+                                       hypothetical=True)
+    table["lactation"] = Entry("LACTATION", "Lactation", person["codes"]["lactation"])
+    return table
+
+
+@cache
+def drug_abbreviations() -> tuple[tuple[str, str, str | None], ...]:
+    """(abbreviation, drug name, code) from ``rules/drug_abbreviations.jsonl``.
+
+    The code comes from the drug dictionary, looked up by the generic name.
+    """
+    from drug_named_entity_recognition import find_drugs
+
+    rows = []
+    for entry in iter_jsonl("drug_abbreviations.jsonl"):
+        found = find_drugs(entry["drug"].split(), is_ignore_case=True)
+        data = found[0][0] if found else {}
+        code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else None
+        rows.append((entry["abbreviation"], data.get("name") or entry["drug"], code))
+    return tuple(rows)
+
+
+def _own_patterns() -> list[dict[str, Any]]:
+    """Procedures, drug abbreviations and person cues."""
+    patterns: list[dict[str, Any]] = []
+    for procedure in iter_jsonl("procedures.jsonl"):
+        for synonym in procedure["synonyms"]:
+            patterns.append(lexicon.span_pattern(
+                synonym, "PROCEDURE", f"procedure:{procedure['id']}",
+                case_sensitive=synonym.isupper() and len(synonym) <= 5))  # MRI, FMT
+    for abbreviation, _, _ in drug_abbreviations():
+        patterns.append(lexicon.span_pattern(abbreviation, "DRUG", f"drug:{abbreviation}",
+                                             case_sensitive=True))
+    person = load_json("person.json")
+    for sex, words in person["sex_words"].items():
+        patterns.extend({"label": "SEX", "pattern": w.lower(), "id": f"sex:{sex}"} for w in words)
+    for kind in ("pregnancy", "lactation"):
+        patterns.extend({"label": kind.upper(), "pattern": w.lower(), "id": kind}
+                        for w in person[kind])
+    patterns.extend({"label": "PREGNANCY", "pattern": w.lower(), "id": "pregnancy_planned"}
+                    for w in person["pregnancy_planned"])
+    # Longer phrases that contain a pregnancy word but are not pregnancy.
+    patterns.extend({"label": "NOT_PREGNANCY", "pattern": w.lower(), "id": "not_pregnancy"}
+                    for w in person["pregnancy_not"])
+    return patterns
+
+
+def _drug_spans(doc: Doc, taken: list[Span]) -> list[Span]:
+    """Single drugs from the drug-named-entity-recognition dictionary."""
+    from drug_named_entity_recognition import find_drugs
+
+    covered = {i for span in taken for i in range(span.start, span.end)}
+    spans = []
+    for data, start, end in find_drugs([t.text for t in doc], is_ignore_case=True):
+        if end <= start or any(i in covered for i in range(start, end)):
+            continue
+        code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else (
+            f"MeSH:{data['mesh_id']}" if data.get("mesh_id") else None)
+        span = Span(doc, start, end, label="DRUG", kb_id=code or "")
+        span.id_ = f"drug:{data.get('name', span.text)}"
+        spans.append(span)
+    return spans
+
+
+class EntityTagger:
+    def __init__(self, nlp: Language, spans_key: str = SPANS_KEY, drugs: bool = True) -> None:
+        register_extensions()
+        self.spans_key = spans_key
+        self.use_drugs = drugs
+        self.ruler = SpanRuler(nlp, name="trialnlp_entity_ruler", spans_key=None,
+                               annotate_ents=False, phrase_matcher_attr="LOWER", validate=False)
+        self.ruler.add_patterns([
+            *lexicon.analyte_patterns(), *lexicon.drug_class_patterns(),
+            *lexicon.condition_patterns(), *_own_patterns(),
+        ])
+        self.entries = entries()
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [s for s in filter_spans(self.ruler.match(doc)) if s.label_ != "NOT_PREGNANCY"]
+        for span in spans:
+            entry = self.entries.get(span.id_)
+            if entry is not None and entry.code:
+                span.kb_id_ = entry.code
+        if self.use_drugs:
+            spans = sorted([*spans, *_drug_spans(doc, spans)], key=lambda s: (s.start, -s.end))
+        doc.spans[self.spans_key] = spans
+        return doc
+
+
+@Language.factory(
+    "trialnlp_entities",
+    assigns=["doc.spans"],
+    default_config={"spans_key": SPANS_KEY, "drugs": True},
+)
+def make_entity_tagger(nlp: Language, name: str, spans_key: str, drugs: bool) -> EntityTagger:
+    return EntityTagger(nlp, spans_key, drugs)
