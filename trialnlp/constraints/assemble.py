@@ -55,7 +55,9 @@ _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
 class Mention:
     """An entity found in the text: a lexicon term, a dictionary drug, a person cue."""
 
-    label: str  # LAB, VITAL, SCORE, SUBSTANCE, DRUG, DRUG_CLASS, CONDITION, PROCEDURE, SEX, PREGNANCY, LACTATION
+    # LAB, VITAL, SCORE, SUBSTANCE, DRUG, DRUG_CLASS, CONDITION, PROCEDURE, SEX, PREGNANCY,
+    # LACTATION
+    label: str
     start: int
     end: int
     text: str
@@ -312,7 +314,7 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
 
 
 def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool:
-    """A unitless number read as years: ``older than 65``, ``over the age of 18``, ``Age: 18-65``."""
+    """A unitless number read as years (``older than 65``, ``Age: 18-65``)."""
     written = value.text.lower()
     if any(written.startswith(phrase) for phrase in _person()["age_ops"]) or \
             re.match(r"(?:over|under|above|below)\s+the\s+age\s+of\b", written):
@@ -408,15 +410,17 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
                 constraint.window = window.window
 
 
+# What a constraint says, as opposed to where it was said.
+_IDENTITY = tuple(name for name in Constraint.__dataclass_fields__
+                  if name not in ("text", "start", "end", "triggers", "constraint_id"))
+
+
 def _distinct(constraints: list[Constraint]) -> list[Constraint]:
     """In reading order, without repeats of the same statement (``chloasma ... chloasma``)."""
     seen: set[tuple[object, ...]] = set()
     kept = []
     for constraint in sorted(constraints, key=lambda c: (c.start or 0, c.end or 0)):
-        data = constraint.to_dict()
-        for key in ("text", "start", "end", "triggers", "constraint_id"):
-            data.pop(key)
-        identity = repr(sorted(data.items()))
+        identity = tuple(getattr(constraint, name) for name in _IDENTITY)
         if identity not in seen:
             seen.add(identity)
             kept.append(constraint)

@@ -7,6 +7,7 @@ value and window parsers run over each criterion's own text, and
 
 # No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
 
+import re
 from dataclasses import replace
 
 from spacy.language import Language
@@ -17,6 +18,17 @@ from .assemble import Mention, assemble
 from .entities import SPANS_KEY, entries
 from .temporal import find_windows
 from .values import find_values
+
+_VALUE_HINT = re.compile(r"\d|ULN|LLN|normal|limit", re.IGNORECASE)
+# Windows need an amount or a time word ("the past year", "at screening", "during the study").
+_WINDOW_HINT = re.compile(
+    r"\d|year|month|week|day|hour|study|screen|random|enrol|baseline|past|prior|previous|"
+    r"last|next|ago|since|consent|dose|surgery|diagnos|entry", re.IGNORECASE)
+
+
+def _may_hold_values(text: str) -> bool:
+    """A cheap test before the value parser: values need a digit or a normal limit."""
+    return _VALUE_HINT.search(text) is not None
 
 
 def _triggers(span: Span) -> tuple[str, ...]:
@@ -59,9 +71,9 @@ class ConstraintBuilder:
                 own = text[criterion.start : criterion.end]
                 shift = criterion.start
                 values = [replace(v, start=v.start + shift, end=v.end + shift)
-                          for v in find_values(own)]
+                          for v in find_values(own)] if _may_hold_values(own) else []
                 windows = [replace(w, start=w.start + shift, end=w.end + shift)
-                           for w in find_windows(own)]
+                           for w in find_windows(own)] if _WINDOW_HINT.search(own) else []
                 criterion.constraints = assemble(text, criterion, mentions, values, windows)
         return doc
 

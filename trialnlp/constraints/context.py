@@ -1,7 +1,9 @@
 """``trialnlp_context``: medspaCy's ConText over ``doc.spans["trialnlp_entities"]``.
 
-medspaCy's default rules plus ours from ``rules/context.json`` (``history of`` ->
-historical, ``planned`` -> hypothetical, ...).  ConText scopes modifiers within a
+The rules are all in ``rules/context.json``: medspaCy's defaults, expanded from token
+patterns to literal phrases by ``tools/context_rules.py`` (the token Matcher dominated the
+pipeline's profile), plus ours (``history of`` -> historical, ``planned`` ->
+hypothetical, ``;`` ends a scope).  ConText scopes modifiers within a
 sentence, and sentences are criteria (set by ``trialnlp_criteria``), so a negation never
 leaks into the next criterion.
 """
@@ -22,7 +24,7 @@ class ContextTagger:
     def __init__(self, nlp: Language, spans_key: str = SPANS_KEY) -> None:
         from medspacy.context import ConText, ConTextRule
 
-        self.context = ConText(nlp, name="trialnlp_context_inner", rules="default",
+        self.context = ConText(nlp, name="trialnlp_context_inner", rules=None,
                                input_span_type="group", span_group_name=spans_key)
         with as_file(rule_path("context.json")) as path, open(path, encoding="utf-8") as handle:
             data = json.load(handle)

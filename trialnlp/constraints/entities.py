@@ -4,7 +4,7 @@ Sources, all offline:
 
 * ``rules/analytes.jsonl`` (labs, vitals, scores), ``rules/drug_classes.jsonl``,
   ``rules/conditions.jsonl``, ``rules/procedures.jsonl`` and ``rules/person.json`` (sex,
-  pregnancy, lactation) through one spaCy ``SpanRuler``;
+  pregnancy, lactation) through phrase matching (SpanRuler's pattern format);
 * single drugs from the ``drug-named-entity-recognition`` dictionary (DrugBank/MeSH),
   where no lexicon term already covers the tokens.
 
@@ -15,12 +15,13 @@ to ``doc.spans["trialnlp_entities"]`` with ``span.id_`` = the lexicon entry id a
 
 # No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from spacy.language import Language
-from spacy.pipeline import SpanRuler
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -139,14 +140,48 @@ def _drug_spans(doc: Doc, taken: list[Span]) -> list[Span]:
     return spans
 
 
+class PhraseRuler:
+    """SpanRuler's pattern format, matched by two PhraseMatchers.
+
+    Lower-case phrase patterns go to a PhraseMatcher on LOWER, exact-token patterns
+    (``[{"ORTH": "ALT"}]``, case-sensitive abbreviations) to one on ORTH.  spaCy's
+    SpanRuler sends token patterns through the token Matcher, which was the slowest
+    part of this component.
+    """
+
+    def __init__(self, nlp: Language, patterns: list[dict[str, Any]]) -> None:
+        self.vocab = nlp.vocab
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+        phrases: dict[str, list[Doc]] = defaultdict(list)
+        exact: dict[str, list[Doc]] = defaultdict(list)
+        for pattern in patterns:
+            key = f"{pattern['label']}|{pattern['id']}"
+            if isinstance(pattern["pattern"], str):
+                phrases[key].append(nlp.make_doc(pattern["pattern"]))
+            else:
+                words = [token["ORTH"] for token in pattern["pattern"]]
+                exact[key].append(Doc(nlp.vocab, words=words))
+        for key, docs in phrases.items():
+            self.lower.add(key, docs)
+        for key, docs in exact.items():
+            self.orth.add(key, docs)
+
+    def match(self, doc: Doc) -> list[Span]:
+        spans = []
+        for matcher in (self.lower, self.orth):
+            for key, start, end in matcher(doc):
+                label, span_id = self.vocab.strings[key].split("|", 1)
+                spans.append(Span(doc, start, end, label=label, span_id=span_id))
+        return spans
+
+
 class EntityTagger:
     def __init__(self, nlp: Language, spans_key: str = SPANS_KEY, drugs: bool = True) -> None:
         register_extensions()
         self.spans_key = spans_key
         self.use_drugs = drugs
-        self.ruler = SpanRuler(nlp, name="trialnlp_entity_ruler", spans_key=None,
-                               annotate_ents=False, phrase_matcher_attr="LOWER", validate=False)
-        self.ruler.add_patterns([
+        self.ruler = PhraseRuler(nlp, [
             *lexicon.analyte_patterns(), *lexicon.drug_class_patterns(),
             *lexicon.condition_patterns(), *_own_patterns(),
         ])

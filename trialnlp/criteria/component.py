@@ -7,8 +7,11 @@ inside a token (``c.AZA``), the token is split first so the boundary is a token 
 
 # No `from __future__ import annotations` here: spaCy/confection resolve the factory
 # signature at runtime and cannot read string annotations.
+from bisect import bisect_right
 from itertools import pairwise
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -17,15 +20,18 @@ from ..types import Criterion
 from .splitter import split_criteria
 
 SPANS_KEY = "trialnlp_criteria"
+_NOT_START = numpy.uint64(2**64 - 1)  # -1 as Doc arrays store it
 
 
 def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
     """Split tokens so that every offset in ``offsets`` is a token boundary."""
-    inside = []
-    for token in doc:
-        cuts = [o - token.idx for o in offsets if token.idx < o < token.idx + len(token.text)]
-        if cuts:
-            inside.append((token, sorted(cuts)))
+    starts = [token.idx for token in doc]
+    cuts_by_token: dict[int, list[int]] = {}
+    for offset in offsets:
+        i = bisect_right(starts, offset) - 1  # the token starting at or before offset
+        if i >= 0 and starts[i] < offset < starts[i] + len(doc[i].text):
+            cuts_by_token.setdefault(i, []).append(offset - starts[i])
+    inside = [(doc[i], sorted(cuts)) for i, cuts in sorted(cuts_by_token.items())]
     if not inside:
         return
     with doc.retokenize() as retokenizer:
@@ -57,8 +63,13 @@ class CriteriaSplitter:
             starts.add(span.start)
             if span.end < len(doc):
                 starts.add(span.end)
-        for token in doc:
-            token.is_sent_start = token.i == 0 or token.i in starts
+        # One array write instead of a Python loop over tokens (-1: not a sentence start).
+        sent_starts = numpy.full((len(doc), 1), _NOT_START, dtype="uint64")
+        for i in starts | {0}:
+            if i < len(doc):
+                sent_starts[i] = 1
+        if len(doc):
+            doc.from_array([SENT_START], sent_starts)
         doc.spans[self.spans_key] = spans
         doc._.trialnlp_criteria = criteria
         return doc

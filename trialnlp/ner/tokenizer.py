@@ -16,7 +16,7 @@ import spacy
 from spacy.language import Language
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-COMPARATORS = r"[<>=≤≥≦≧]"
+COMPARATORS = r"[<>=≤≥≦≧＜＞⩽⩾]"
 EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]")
 EXTRA_PREFIXES = (COMPARATORS,)
 EXTRA_SUFFIXES = (COMPARATORS,)

@@ -1,0 +1,214 @@
+"""Measure the constraint layer on a BRAT corpus of the Chia shape.
+
+Thresholds.  The reference is every ``Measurement --Has_value--> Value`` relation whose
+Value states a numeric comparison (a written comparator, ``=`` included, a range, or a
+multiple of a normal limit; class values such as ``I-III`` or ``C`` are left out because
+nothing independent of our own class reader normalises them).  Chia
+does not normalise values, so the expected operator/value/unit come from reading the
+annotated Value text alone with :func:`~trialnlp.constraints.values.find_values`; what
+is measured is whether the pipeline, reading the whole criterion, finds the analyte and
+ties the right value to it as one constraint:
+
+* a gold pair is found when a lab/vital/score constraint overlaps the Measurement span
+  and has the same ``op``, ``value``, ``value_max``, ``relative_to`` and ``unit`` (a unit
+  the pipeline supplies from the analyte's usual unit, where the annotated Value states
+  none, e.g. ``BMI > 34`` read as kg/m2, counts as the same);
+* precision is judged where the annotation can judge it: a predicted lab/vital/score
+  constraint with a value that overlaps a gold Measurement is correct when it matches one
+  of that Measurement's values.  Predictions elsewhere (on text Chia annotates as an
+  Observation, such as life expectancy, or on class values) are counted and reported as
+  ``unjudged``, not hidden.
+
+Mentions.  Recall of Drug and Condition entities (a constraint of that kind overlapping
+the entity) and of Person values: age Values (a Person or Value linked by Has_value whose
+text is an age range) found as an age constraint overlapping it.
+
+Usage: ``python -m trialnlp.constraints.evaluate --brat DIR [--json PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..pipeline import default_pipeline, parse_records
+from ..trial import Trial
+from ..types import Constraint, SourceRecord
+from .values import find_values
+
+_RELATION = re.compile(r"^R\d+\t(?P<type>\S+) Arg1:(?P<a>T\d+) Arg2:(?P<b>T\d+)")
+_ENTITY = re.compile(r"^(?P<id>T\d+)\t(?P<label>\S+) (?P<offsets>[\d ;]+)\t(?P<text>.*)$")
+_AGE_VALUE = re.compile(r"\b(?:years?|yrs?|months?|y/?o|old|age)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Counts:
+    gold: int = 0
+    found: int = 0
+    predicted: int = 0
+    correct: int = 0
+    unjudged: int = 0
+
+    def scores(self) -> dict[str, float | int]:
+        recall = self.found / self.gold if self.gold else 0.0
+        precision = self.correct / self.predicted if self.predicted else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"gold": self.gold, "found": self.found, "predicted": self.predicted,
+                "correct": self.correct, "unjudged": self.unjudged,
+                "precision": round(precision, 4),
+                "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+@dataclass(slots=True)
+class Report:
+    thresholds: Counts = field(default_factory=Counts)
+    recall: dict[str, list[int]] = field(default_factory=dict)  # kind -> [found, gold]
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "thresholds": self.thresholds.scores(),
+            "mention_recall": {k: {"found": f, "gold": g, "recall": round(f / g, 4) if g else 0.0}
+                               for k, (f, g) in sorted(self.recall.items())},
+        }
+
+
+def _read_ann(path: Path) -> tuple[dict[str, _Entity], list[tuple[str, str, str]]]:
+    entities: dict[str, _Entity] = {}
+    relations: list[tuple[str, str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := _ENTITY.match(line):
+            spans = [tuple(map(int, part.split())) for part in match["offsets"].split(";")]
+            entities[match["id"]] = _Entity(match["label"], min(s for s, _ in spans),
+                                            max(e for _, e in spans), match["text"])
+        elif match := _RELATION.match(line):
+            relations.append((match["type"], match["a"], match["b"]))
+    return entities, relations
+
+
+def _key(c: Constraint | Any) -> tuple[Any, ...]:
+    return (c.op, c.value, c.value_max, c.unit, c.relative_to)
+
+
+def _same(predicted: tuple[Any, ...], gold: tuple[Any, ...]) -> bool:
+    """Equal keys, where a gold value without a unit accepts the analyte's default unit."""
+    return predicted == gold or (gold[3] is None and predicted[:3] + predicted[4:] ==
+                                 gold[:3] + gold[4:])
+
+
+def _overlaps(c: Constraint, entity: _Entity) -> bool:
+    return c.start is not None and c.end is not None and c.start < entity.end and \
+        entity.start < c.end
+
+
+def evaluate_constraints(directory: str | Path, keep_misses: int = 50) -> Report:
+    """Score the default pipeline's constraints on every ``.txt``/``.ann`` pair in a folder."""
+    nlp = default_pipeline()
+    report = Report()
+    paths = sorted(Path(directory).glob("*.txt"))
+    records = [SourceRecord(text=_read_text(p), source=str(p), format="brat", trial_id=p.stem)
+               for p in paths]
+    for path, trial in zip(paths, parse_records(records, nlp), strict=True):
+        ann = path.with_suffix(".ann")
+        if ann.is_file():
+            _score(trial, *_read_ann(ann), report, keep_misses)
+    return report
+
+
+def _read_text(path: Path) -> str:
+    # Chia's offsets count "\r": keep line ends as stored.
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def _score(trial: Trial, entities: dict[str, _Entity],
+           relations: Iterable[tuple[str, str, str]], report: Report, keep: int) -> None:
+    constraints = list(trial.iter_constraints())
+    measured = [c for c in constraints if c.kind in ("lab", "vital", "score", "substance")
+                and c.value is not None and c.source != "structured"]
+    gold: dict[str, list[tuple[Any, ...]]] = {}
+    ages: list[_Entity] = []
+    for kind, arg1, arg2 in relations:
+        if kind != "Has_value" or arg1 not in entities or arg2 not in entities:
+            continue
+        subject, value = entities[arg1], entities[arg2]
+        if subject.label == "Person" and _AGE_VALUE.search(value.text) and \
+                find_values(value.text):
+            ages.append(value)
+        if subject.label != "Measurement" or value.label != "Value":
+            continue
+        parsed = [v for v in find_values(value.text)
+                  if v.op_text or v.op == "between" or v.relative_to]
+        if parsed:
+            gold.setdefault(arg1, []).extend(_key(v) for v in parsed)
+    for entity_id, keys in gold.items():
+        entity = entities[entity_id]
+        for key in keys:
+            report.thresholds.gold += 1
+            if any(_overlaps(c, entity) and _same(_key(c), key) for c in measured):
+                report.thresholds.found += 1
+            elif len(report.misses) < keep:
+                report.misses.append({"trial": trial.trial_id, "measurement": entity.text,
+                                      "expected": key, "got": [
+                                          (c.concept, *_key(c)) for c in measured
+                                          if _overlaps(c, entity)]})
+    for constraint in measured:
+        on_gold = [i for i in gold if _overlaps(constraint, entities[i])]
+        if not on_gold:
+            report.thresholds.unjudged += 1
+            continue
+        report.thresholds.predicted += 1
+        if any(_same(_key(constraint), key) for i in on_gold for key in gold[i]):
+            report.thresholds.correct += 1
+    kinds = {"Drug": ("drug",), "Condition": ("condition", "pregnancy", "lactation"),
+             "Procedure": ("procedure",)}
+    for label, accepted in kinds.items():
+        found_gold = report.recall.setdefault(label, [0, 0])
+        for entity in entities.values():
+            if entity.label != label:
+                continue
+            found_gold[1] += 1
+            found_gold[0] += any(c.kind in accepted and _overlaps(c, entity) for c in constraints)
+    age = report.recall.setdefault("Person (age values)", [0, 0])
+    for value in ages:
+        age[1] += 1
+        age[0] += any(c.kind == "age" and _overlaps(c, value) for c in constraints)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Score constraints on a Chia-shaped corpus.")
+    parser.add_argument("--brat", required=True, type=Path, help="folder of .txt/.ann files")
+    parser.add_argument("--json", type=Path, help="write the scores here as JSON")
+    parser.add_argument("--misses", type=int, default=0, help="print N missed thresholds")
+    args = parser.parse_args(argv)
+    report = evaluate_constraints(args.brat, keep_misses=max(args.misses, 0))
+    data = report.to_dict()
+    t = data["thresholds"]
+    print(f"thresholds (Measurement Has_value Value with a comparison): gold {t['gold']}, "
+          f"found {t['found']}, predicted {t['predicted']}, correct {t['correct']}")
+    print(f"  precision {t['precision']:.3f}  recall {t['recall']:.3f}  F1 {t['f1']:.3f}  "
+          f"(unjudged predictions off gold Measurements: {t['unjudged']})")
+    for kind, scores in data["mention_recall"].items():
+        print(f"recall {kind}: {scores['found']}/{scores['gold']} = {scores['recall']:.3f}")
+    for miss in report.misses[: args.misses]:
+        print("  miss:", miss)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
