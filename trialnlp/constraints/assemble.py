@@ -26,13 +26,14 @@ from ..types import Constraint, Criterion, Window
 from .temporal import WindowMention
 from .values import ValueMention
 
-MEASURED = frozenset({"LAB", "VITAL", "SCORE", "SUBSTANCE"})
+# MEASUREMENT: a model-found measure that no lexicon entry names (kind "measurement").
+MEASURED = frozenset({"LAB", "VITAL", "SCORE", "SUBSTANCE", "MEASUREMENT"})
 NAMED_KINDS = {
     "DRUG": "drug", "DRUG_CLASS": "drug", "CONDITION": "condition", "PROCEDURE": "procedure",
     "PREGNANCY": "pregnancy", "LACTATION": "lactation",
 }
 KIND_OF_LABEL = {"LAB": "lab", "VITAL": "vital", "SCORE": "score", "SUBSTANCE": "substance",
-                 **NAMED_KINDS}
+                 "MEASUREMENT": "measurement", **NAMED_KINDS}
 AGE_UNITS = frozenset({"a", "mo", "wk", "d"})
 DOSE_UNIT = re.compile(r"^(?:[mµun]?g|mcg|\[?IU\]?|U|mL|mg/m2)(?:/|$)|/d$|/wk$|/kg")
 _COORDINATION = re.compile(
@@ -185,8 +186,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         previous = index - 1
         if previous in draft.used_values and re.fullmatch(
                 r"\s*[(\[]\s*", _between(text, values[previous].end, value.start)):
-            owners = [c for c in draft.constraints
-                      if c.end == values[previous].end and c.kind in ("lab", "vital", "score")]
+            owners = [c for c in draft.constraints if c.end == values[previous].end
+                      and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)
             qualifier = _qualifier(text, value, limit if limit >= 0 else criterion.end)
             end = limit if qualifier and limit >= 0 else value.end

@@ -137,7 +137,8 @@ def _read_text(path: Path) -> str:
 def _score(trial: Trial, entities: dict[str, _Entity],
            relations: Iterable[tuple[str, str, str]], report: Report, keep: int) -> None:
     constraints = list(trial.iter_constraints())
-    measured = [c for c in constraints if c.kind in ("lab", "vital", "score", "substance")
+    measured = [c for c in constraints
+                if c.kind in ("lab", "vital", "score", "substance", "measurement")
                 and c.value is not None and c.source != "structured"]
     gold: dict[str, list[tuple[Any, ...]]] = {}
     ages: list[_Entity] = []

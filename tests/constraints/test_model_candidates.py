@@ -1,0 +1,93 @@
+"""The NER model as a source of candidates for the constraint layer.
+
+A stand-in "model" (a blank pipeline whose entity ruler plays the trained NER) keeps
+these tests independent of the shipped weights.
+"""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+import trialnlp
+import trialnlp.ner
+from trialnlp.constraints.assemble import Mention
+from trialnlp.constraints.model import gap_in, model_mentions
+
+
+@pytest.fixture()
+def stand_in_model(monkeypatch: pytest.MonkeyPatch) -> spacy.language.Language:
+    model = spacy.blank("en")
+    ruler = model.add_pipe("entity_ruler")
+    ruler.add_patterns([
+        {"label": "Measurement", "pattern": "Westley croup score"},
+        {"label": "Condition", "pattern": "frobnitz syndrome"},
+        {"label": "Condition", "pattern": "migraine"},
+        {"label": "Drug", "pattern": "warfarin"},
+    ])
+    monkeypatch.setattr(trialnlp.ner, "model_available", lambda: True)
+    monkeypatch.setattr(trialnlp.ner, "load_ner", lambda: model)
+    return model
+
+
+def build(mode: str) -> spacy.language.Language:
+    nlp = trialnlp.build_pipeline()
+    nlp.get_pipe("trialnlp_constraints").model = mode
+    return nlp
+
+
+def test_model_fills_a_threshold_gap(stand_in_model) -> None:
+    trial = trialnlp.extract("Inclusion Criteria:\n* Westley croup score between 3 and 11",
+                             nlp=build("gaps"))
+    (constraint,) = list(trial.iter_constraints())
+    assert (constraint.kind, constraint.concept, constraint.op, constraint.value,
+            constraint.value_max, constraint.source) == (
+        "measurement", "Westley croup score", "between", 3.0, 11.0, "model")
+
+
+def test_rules_win_where_both_find_something(stand_in_model) -> None:
+    trial = trialnlp.extract("Exclusion Criteria:\n* warfarin or migraine", nlp=build("all"))
+    sources = {(c.concept, c.source) for c in trial.iter_constraints()}
+    assert ("Warfarin", "rule") in sources  # the dictionary found it first
+    migraine = [c for c in trial.iter_constraints() if c.kind == "condition"]
+    assert migraine and migraine[0].source == "rule"
+
+
+def test_model_mentions_get_context(stand_in_model) -> None:
+    trial = trialnlp.extract("Inclusion Criteria:\n* No history of frobnitz syndrome",
+                             nlp=build("gaps"))
+    found = [c for c in trial.iter_constraints() if c.source == "model"]
+    assert [(c.kind, c.negated, c.historical) for c in found] == [("condition", True, True)]
+
+
+def test_off_and_values_modes(stand_in_model) -> None:
+    text = "Inclusion Criteria:\n* frobnitz syndrome\n* Westley croup score > 3"
+    off = trialnlp.extract(text, nlp=build("off"))
+    assert all(c.source == "rule" for c in off.iter_constraints())
+    values = trialnlp.extract(text, nlp=build("values"))
+    assert [c.concept for c in values.iter_constraints() if c.source == "model"] == [
+        "Westley croup score"]
+
+
+def test_without_a_shipped_model_the_rules_still_work(monkeypatch) -> None:
+    monkeypatch.setattr(trialnlp.ner, "model_available", lambda: False)
+    trial = trialnlp.extract("Inclusion Criteria:\n* ALT < 2.5 x ULN", nlp=build("gaps"))
+    assert [c.relative_to for c in trial.iter_constraints()] == ["ULN"]
+
+
+def test_unknown_mode_is_refused() -> None:
+    nlp = trialnlp.build_pipeline(("trialnlp_sections", "trialnlp_criteria"))
+    with pytest.raises(ValueError, match="model='sometimes'"):
+        nlp.add_pipe("trialnlp_constraints", config={"model": "sometimes"})
+
+
+def test_gap_detection_and_lexicon_normalisation() -> None:
+    text = "ALT < 40 and croup score > 3"
+    rule = [Mention("LAB", 0, 3, "ALT")]
+    assert not gap_in(text, 0, 8, rule, [type("C", (), {"start": 0, "end": 8})()], [])
+    assert gap_in("nothing known here", 0, 18, [], [], [])
+    assert not gap_in("nothing known here", 0, 18, [], [], [], empty=False)
+    found = model_mentions([("Measurement", 0, 3, "ALT"), ("Measurement", 13, 24, "croup score"),
+                            ("Measurement", 30, 34, "SGPT")], rule)
+    assert [(m.label, m.concept, m.code) for m in found] == [
+        ("MEASUREMENT", "croup score", None), ("LAB", "Alanine aminotransferase", "LOINC:1742-6")]

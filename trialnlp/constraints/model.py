@@ -1,0 +1,98 @@
+"""Model candidates for the constraint layer: the trained NER's spans, where rules left gaps.
+
+Rules are precise but closed-vocabulary; the Chia NER model (``trialnlp.ner``) finds
+open-ended Measurements, Conditions, Drugs and Procedures ("Yale-Brown Obsessive
+Compulsive Scale", "explosive colitis").  The model is slow next to the rules (a CNN over
+every token), so it runs only on criteria with a gap:
+
+* a value that no rule tied to a subject (``Westley croup score 3-11``), or
+* text in which the rules found nothing at all.
+
+Its spans become :class:`~trialnlp.constraints.assemble.Mention` values with
+``source="model"``, normalised through the same lexicons as rule mentions (a model
+"Measurement" that is a lexicon analyte gets the analyte's code and kind), and only where
+no rule mention overlaps: rules win where both speak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from .assemble import Mention
+from .lexicon import analytes, conditions, drug_classes
+
+MODEL_LABELS = {"Measurement": "MEASUREMENT", "Condition": "CONDITION", "Drug": "DRUG",
+                "Procedure": "PROCEDURE"}
+_NORMALISE = re.compile(r"[^a-z0-9]+")
+
+
+def _norm(text: str) -> str:
+    return _NORMALISE.sub(" ", text.lower()).strip()
+
+
+@cache
+def _lookup() -> dict[str, dict[str, tuple[str, str | None, str | None, str | None]]]:
+    """Per model label: normalised synonym -> (rule label, concept, code, unit)."""
+    table: dict[str, dict[str, tuple[str, str | None, str | None, str | None]]] = {
+        "MEASUREMENT": {}, "CONDITION": {}, "DRUG": {}, "PROCEDURE": {}}
+    for analyte in analytes():
+        for synonym in (*analyte.synonyms, analyte.concept):
+            table["MEASUREMENT"].setdefault(
+                _norm(synonym), (analyte.kind.upper(), analyte.concept, analyte.code,
+                                 analyte.unit))
+    for condition in conditions():
+        for synonym in (*condition.synonyms, condition.concept):
+            table["CONDITION"].setdefault(_norm(synonym),
+                                          ("CONDITION", condition.concept, condition.code, None))
+    for drug_class in drug_classes():
+        for synonym in drug_class.synonyms:
+            table["DRUG"].setdefault(_norm(synonym),
+                                     ("DRUG_CLASS", drug_class.concept, drug_class.code, None))
+    return table
+
+
+def _drug_code(text: str) -> tuple[str | None, str | None]:
+    from drug_named_entity_recognition import find_drugs
+
+    found = find_drugs(text.split(), is_ignore_case=True)
+    if not found:
+        return None, None
+    data = found[0][0]
+    code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else None
+    return data.get("name"), code
+
+
+def model_mentions(entities: Sequence[tuple[str, int, int, str]],
+                   rule_mentions: Sequence[Mention]) -> list[Mention]:
+    """Mentions from model entities ``(label, start, end, text)`` not covered by rules."""
+    taken = [(m.start, m.end) for m in rule_mentions]
+    mentions = []
+    for label, start, end, text in entities:
+        kind = MODEL_LABELS.get(label)
+        if kind is None or any(s < end and start < e for s, e in taken):
+            continue
+        rule_label, concept, code, unit = _lookup()[kind].get(_norm(text), (None,) * 4)
+        if kind == "DRUG" and rule_label is None:
+            concept, code = _drug_code(text)
+        mentions.append(Mention(
+            label=rule_label or kind, start=start, end=end, text=text,
+            concept=concept or text, code=code, source="model", unit=unit))
+    return mentions
+
+
+def gap_in(text: str, start: int, end: int, rule_mentions: Sequence[Mention],
+           constraints: Sequence[Any], values: Sequence[Any], empty: bool = True) -> bool:
+    """Whether rules left a gap the model may fill in ``text[start:end]``.
+
+    A value no constraint holds is always a gap; with ``empty``, so is text in which the
+    rules found nothing.
+    """
+    if not text[start:end].strip():
+        return False
+    if empty and not any(start <= m.start < end for m in rule_mentions):
+        return True
+    covered = [(c.start, c.end) for c in constraints if c.start is not None]
+    return any(not any(s <= v.start < e for s, e in covered) for v in values)
