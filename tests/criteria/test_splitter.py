@@ -153,3 +153,21 @@ def test_splitter_never_raises_and_offsets_hold(text: str) -> None:
 def test_any_text_any_mode(text: str, is_page: bool) -> None:
     for criterion in flat(split_criteria(text, find_sections(text, is_page))):
         assert clean_text(text[criterion.start : criterion.end]) == criterion.text
+
+
+def test_short_unpunctuated_lines_are_separate_criteria() -> None:
+    text = ("Any other primary DSM-IV diagnosis; DSM-IV criteria for body dysmorphic disorder, "
+            "bipolar affective disorder, schizophrenia or any psychotic disorder\n"
+            "Comorbid major depressive disorder diagnosis which predates OCD diagnosis\n"
+            "Cognitive behavioural therapy in past four months\nBMI < 20\n")
+    assert [c.text for c in split(text)][-3:] == [
+        "Comorbid major depressive disorder diagnosis which predates OCD diagnosis",
+        "Cognitive behavioural therapy in past four months", "BMI < 20"]
+
+
+def test_wrap_width_ignores_one_long_unwrapped_line() -> None:
+    text = ("  • " + "Patients diagnosed with chloasma " * 5 + "on the face.\n"
+            "        Fully understand the content and significance of this study, rights of\n"
+            "        subjects (including privacy protection), willing to cooperate well, and\n"
+            "        (in writing) Those who signed the informed consent form.\n")
+    assert len(split(text)) == 2

@@ -50,6 +50,8 @@ _GAP = re.compile(
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
                         r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+_CHAINED = re.compile(r"\s*(?:[(\[]|,|and|but|or)?\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +161,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             mention = measured[j]
             if mention.end > value.start:
                 continue
-            gap = _between(text, mention.end, value.start)
+            between = _between(text, mention.end, value.start)
+            if between.count(")") > between.count("("):
+                continue  # inside a parenthetical that closes before the value: an aside
+            # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
+            gap = _PARENTHETICAL.sub(" ", between)
             if _GAP.match(gap) and not any(
                     v.start >= mention.end and v.end <= value.start for v in values):
                 subject_index = j
@@ -182,10 +188,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             draft.constraints.append(constraint)
             draft.used_values.add(index)
             continue
-        # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value.
+        # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
+        # "> 35 and < 50 kg/m2": a second bound on the same subjects.
         previous = index - 1
-        if previous in draft.used_values and re.fullmatch(
-                r"\s*[(\[]\s*", _between(text, values[previous].end, value.start)):
+        if previous in draft.used_values and _CHAINED.fullmatch(
+                _between(text, values[previous].end, value.start)):
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)

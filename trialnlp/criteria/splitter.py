@@ -99,6 +99,20 @@ def _iter_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         position = newline + 1
 
 
+def _wrap_width(text: str, start: int, end: int) -> int:
+    """The line width a hard-wrapped section was wrapped at.
+
+    The longest line that is certainly wrapped (the next line goes on in lower case);
+    else the longest line.  One long unwrapped line next to wrapped ones (seed 000) must
+    not set the width.
+    """
+    lines = [text[s:e] for s, e in _iter_lines(text, start, end)]
+    lengths = [len(line.rstrip().expandtabs(4)) for line in lines]
+    wrapped = [lengths[i] for i in range(len(lines) - 1)
+               if lines[i + 1].strip()[:1].islower() and lines[i].strip()]
+    return max(wrapped or lengths or [0])
+
+
 class _Splitter:
     """Builds the item tree for one section body."""
 
@@ -109,6 +123,7 @@ class _Splitter:
         self.stack: list[_Level] = [self.root]
         self.current: _Item | None = None
         self.marked = False  # whether any enumeration marker was accepted
+        self.width = 0  # the longest line: the wrap width if the text is hard-wrapped
 
     # -- placing items -------------------------------------------------------------
     def _open(self, level: _Level, marker: Marker | None, indent: int, text_col: int,
@@ -214,8 +229,8 @@ class _Splitter:
         self._open(level, None, indent, indent, start, None, None)
 
     # -- reading lines ------------------------------------------------------------
-    def continues(self, previous: str, line_start: int, content: int, indent: int,
-                  blank_before: bool) -> bool:
+    def continues(self, previous: str, previous_raw: str, content: int, line_end: int,
+                  indent: int, blank_before: bool) -> bool:
         """Whether an unmarked line continues the current item (a hard wrap)."""
         item = self.current
         if item is None or blank_before:
@@ -226,9 +241,12 @@ class _Splitter:
         prev = previous.rstrip()
         if _TERMINAL.search(prev) or prev.endswith((":", "：")):
             return not (first.isupper() or first.isdigit() or first in "\"'“‘(")
-        if first.islower():
+        if first.islower() or first == "(":
             return True
-        return len(prev.strip()) >= 50
+        # A hard wrap: the next line's first word would not have fitted on this one within
+        # the section's line width.  Lines that stop short are the author's line breaks.
+        word = len(self.text[content:line_end].split(None, 1)[0])
+        return len(previous_raw) + 1 + word > self.width
 
     def scan_inline(self, position: int, end: int, indent: int) -> None:
         """Accept the real markers among the inline candidates of ``text[position:end]``."""
@@ -236,8 +254,9 @@ class _Splitter:
             self.place_inline_marker(candidate, indent, end)
 
     def run(self) -> list[_Item]:
-        previous = ""
+        previous = previous_raw = ""
         blank_before = False
+        self.width = _wrap_width(self.text, self.start, self.end)
         for line_start, line_end in _iter_lines(self.text, self.start, self.end):
             content = line_start
             while content < line_end and self.text[content] in " \t\u00a0\r":
@@ -251,7 +270,8 @@ class _Splitter:
                 text_col = _column(self.text, line_start, marker.content)
                 self.place_line_marker(marker, indent, text_col)
                 scan_from = marker.content
-            elif self.continues(previous, line_start, content, indent, blank_before):
+            elif self.continues(previous, previous_raw, content, line_end, indent,
+                                blank_before):
                 scan_from = content
             else:
                 self.place_unmarked(indent, content)
@@ -260,6 +280,7 @@ class _Splitter:
             assert self.current is not None
             self.current.end = line_end
             previous = self.text[content:line_end]
+            previous_raw = self.text[line_start:line_end].rstrip().expandtabs(4)
             blank_before = False
         if not self.marked:
             self._split_semicolons()
