@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialnlp.constraints import temporal
 from trialnlp.constraints.temporal import WindowMention, find_windows
 from trialnlp.resources import load_json
 from trialnlp.types import Window
@@ -181,3 +183,104 @@ def test_chia_lines_keep_invariants() -> None:
                 assert line[found.start : found.end] == found.text
                 count += 1
     assert count > 20
+
+
+# --- the fast path (lowered text, candidate starts) equals the full scans --------------
+
+
+def full_scan(text: str) -> list[WindowMention]:
+    """find_windows with the fast path off: every pattern scans the whole text."""
+    with mock.patch.object(temporal, "_lowered", lambda text: None):
+        return find_windows(text)
+
+
+def _phrases(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value, *(p for v in value.values() for p in _phrases(v))]
+    if isinstance(value, list):
+        return [p for v in value for p in _phrases(v)]
+    return []
+
+
+_RULES = {k: v for k, v in load_json("temporal.json").items() if not k.startswith("_")}
+VOCABULARY = sorted(
+    {
+        *_phrases(_RULES),
+        *["0", "1", "6", "12", "2.5", "(3)", "the", "a", "this", "patients", "age", "-", "‐"],
+        *["\u0130", "\u0131", "\u017f", "\u212a", "é", "≥", "<", "\\"],
+    }
+)
+PIECES = st.tuples(
+    st.sampled_from(VOCABULARY),
+    st.sampled_from([str, str.upper, str.title, str.swapcase]),
+    st.sampled_from(["", " ", " ", "  ", "\n", "-", ",", "(", ")", "/", ". "]),
+).map(lambda piece: piece[1](piece[0]) + piece[2])
+CASES = st.sampled_from([str, str.lower, str.upper, str.title])
+
+
+def _slot(*keys: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(["", *sorted({p for k in keys for p in _phrases(_RULES[k])})])
+
+
+# window-shaped: [lead] [the] [past] [amount] unit [direction [the] anchor [suffix] | ago]
+WINDOWS = st.tuples(
+    _slot("span_prepositions", "within_lead", "bounded_lead", "at_least_lead", "duration_lead"),
+    _slot("during_words", "at_words"),
+    st.sampled_from(["", "the", "a"]),
+    _slot("lookback", "lookahead"),
+    st.one_of(st.sampled_from(["", "3", "12", "1.5", "6 (six)"]), _slot("number_words")),
+    _slot("units"),
+    _slot("directions", "ago"),
+    st.sampled_from(["", "the", "this"]),
+    _slot("anchors"),
+    _slot("anchor_suffixes"),
+    CASES,
+    st.sampled_from([" ", "  ", "-", "\n", ""]),
+).map(lambda t: t[-2](t[-1].join(w for w in t[:-2] if w)))
+VOCABULARY_TEXTS = st.lists(st.one_of(PIECES, WINDOWS), max_size=8).map(" ".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=200), st.lists(FRAGMENTS, max_size=30).map(" ".join), VOCABULARY_TEXTS
+    )
+)
+def test_fast_path_equals_full_scan(text: str) -> None:
+    assert find_windows(text) == full_scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "within 6 months before screening; 2 years ago; at screening; during the study",
+        "No chemotherapy in the past 12 months or for at least 2 weeks prior to randomization",
+        "WITHIN TWENTY-FOUR HOURS OF THE FIRST DOSE OF STUDY DRUG",
+        "<4 weeks before day 1, ≥ 3 months after surgery, >=6 months from diagnosis",
+        "\u0130n the past 5 years",  # dotted capital I: the full scans run
+        "within 4 wee\u212as of consent",  # Kelvin sign
+        "a month ago; an hour before dosing; over the course of the trial",
+    ],
+)
+def test_fast_path_examples(text: str) -> None:
+    assert find_windows(text) == full_scan(text)
+    assert find_windows(text.upper()) == full_scan(text.upper())
+
+
+def test_fast_path_is_on() -> None:
+    assert temporal._FAST is not None
+    assert not any(starts.anywhere for _, _, starts, _ in temporal._SPECS)
+    assert [kind for kind, _ in temporal._PATTERNS] == [kind for kind, *_ in temporal._SPECS]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CHIA_TRAIN.is_dir(), reason="Chia corpus not present")
+def test_chia_lines_fast_path_equals_full_scan() -> None:
+    compared = 0
+    for path in sorted(CHIA_TRAIN.glob("*.txt"))[:200]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert find_windows(line) == full_scan(line), line
+            compared += 1
+    assert compared > 500

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialnlp.constraints import units as units_module
 from trialnlp.constraints.units import convert, match_unit, normalize_unit
 from trialnlp.resources import load_json
 
@@ -244,3 +245,41 @@ def test_match_unit_never_raises(text: str, pos: int) -> None:
     if found is not None:
         assert 0 <= found.start < found.end <= len(text)
         assert text[found.start : found.end] == found.text
+
+
+# --- match_unit tries only the table alternatives that can start at the position --------
+
+_UNIT_RULES = load_json("units.json")
+SPELLINGS = sorted(
+    {
+        *(s for entry in _UNIT_RULES["units"] for s in entry["spellings"]),
+        *(s for spellings in _UNIT_RULES["power_denominators"].values() for s in spellings),
+    }
+)
+UNIT_TEXTS = st.lists(
+    st.tuples(
+        st.sampled_from([*SPELLINGS, "x10^9", "µ", "μ", "Μ", "°", "\u212a", "\u017f", "é", "1"]),
+        st.sampled_from([str, str.lower, str.upper, str.title, str.swapcase]),
+        st.sampled_from(["", " ", "  ", "\n", "/", "-", "(", ")", ".", "\t"]),
+    ).map(lambda piece: piece[1](piece[0]) + piece[2]),
+    max_size=6,
+).map("".join)
+
+
+def _same_as_full_alternation(text: str) -> None:
+    for table in (units_module._TABLE, units_module._DENOMINATORS):
+        for pos in range(len(text) + 1):
+            fast, full = table.match(text, pos), table.pattern.match(text, pos)
+            assert (fast and fast.group()) == (full and full.group()), (text, pos)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=40), UNIT_TEXTS))
+def test_table_dispatch_equals_full_alternation(text: str) -> None:
+    _same_as_full_alternation(text)
+
+
+def test_table_dispatch_on_every_spelling() -> None:
+    for spelling in SPELLINGS:
+        for written in (spelling, spelling.upper(), spelling.lower(), spelling.title()):
+            _same_as_full_alternation(f" {written} ")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialnlp.constraints import values as values_module
 from trialnlp.constraints.values import ValueMention, find_values, parse_number
+from trialnlp.resources import load_json
 
 CHIA_TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "chia" / "train"
 
@@ -560,3 +564,150 @@ def test_chia_lines_keep_invariants() -> None:
             check_offsets(line, mentions)
             found += len(mentions)
     assert found > 100
+
+
+# --- the fast path (lowered text, candidate starts) equals the full scans --------------
+
+
+def full_scan(text: str) -> list[ValueMention]:
+    """find_values with the fast path off: every regex scans the whole text."""
+    with mock.patch.object(values_module, "_lowered", lambda text: None):
+        return find_values(text)
+
+
+_COMPARATORS = load_json("comparators.json")
+VOCABULARY = sorted(
+    {
+        *(p for phrases in _COMPARATORS["prefix"].values() for p in phrases),
+        *(p for phrases in _COMPARATORS["suffix"].values() for p in phrases),
+        *(entry["phrase"] for entry in _COMPARATORS["normal_limits"]),
+        *_COMPARATORS["range_connectors"],
+        *_COMPARATORS["range_and"],
+        *_COMPARATORS["inclusive"],
+        *_COMPARATORS["multipliers"],
+        *_COMPARATORS["limit_qualifiers"],
+        *_COMPARATORS["limit_abbreviations"],
+        *_COMPARATORS["prefix_fillers"],
+        *_COMPARATORS["equivalent_openers"],
+        *["0", "1", "18", "2.5", ".5", "-3", "1,500", "100 000", "10^9", "x10^9/L", "2,5"],
+        *["mg/dL", "mg", "µmol/L", "years", "%", "mmHg", "cells/mm3", "G/L", "kg/m²"],
+        *["abnormal", "the", "patients", "ALT", "HbA1c", "type", "st", "th", "1st"],
+        *["\u0130", "\u0131", "\u017f", "\u212a", "é", "µ", "≥", "–", "\u00a0"],
+    }
+)
+PIECES = st.tuples(
+    st.sampled_from(VOCABULARY),
+    st.sampled_from([str, str.upper, str.title, str.swapcase]),
+    st.sampled_from(["", " ", " ", "  ", "\n", "-", ",", "(", ")", "/", ". ", ": "]),
+).map(lambda piece: piece[1](piece[0]) + piece[2])
+CASES = st.sampled_from([str, str.lower, str.upper, str.title])
+
+
+def _slot(*phrases: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(["", *sorted(set(phrases))])
+
+
+_PREFIXES = [p for phrases in _COMPARATORS["prefix"].values() for p in phrases]
+_SUFFIXES = [p for phrases in _COMPARATORS["suffix"].values() for p in phrases]
+_LIMITS = [entry["phrase"] for entry in _COMPARATORS["normal_limits"]]
+_NUMBERS = ["1", "18", "2.5", "0.5", "1,500", "100 000", "2,5", "140", "-1"]
+# value-shaped: [comparator [filler]] number [connector number] [unit | x limit] [suffix]
+VALUES = st.tuples(
+    _slot(*_PREFIXES),
+    _slot(*_COMPARATORS["prefix_fillers"]),
+    st.sampled_from(_NUMBERS),
+    _slot(*_COMPARATORS["range_connectors"], *_COMPARATORS["range_and"]),
+    _slot(*_NUMBERS),
+    _slot("mg/dL", "x10^9/L", "years", "%", "mmHg", "g/L", "/mm3", "kg"),
+    _slot(*_COMPARATORS["multipliers"]),
+    _slot(*_COMPARATORS["limit_qualifiers"]),
+    _slot(*_LIMITS),
+    _slot(*_COMPARATORS["limit_abbreviations"], *_COMPARATORS["inclusive"]),
+    _slot(*_SUFFIXES),
+    CASES,
+    st.sampled_from([" ", "  ", "", "\n"]),
+).map(lambda t: t[-2](t[-1].join(w for w in t[:-2] if w)))
+VOCABULARY_TEXTS = st.lists(st.one_of(PIECES, VALUES), max_size=8).map(" ".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(TEXTS, VOCABULARY_TEXTS))
+def test_fast_path_equals_full_scan(text: str) -> None:
+    assert find_values(text) == full_scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALT > 2.5 x ULN and AST ≤ ULN; bilirubin below the lower limit of normal",
+        "AGE ≥ 18 YEARS; CREATININE NOT MORE THAN 1.5 MG/DL",
+        "Between the ages of 18 and 75 years, inclusive",
+        "\u212areatinine ≤ 1.5 mg/dL (133 µmol/L)",  # Kelvin sign: the full scans run
+        "L\u0130MIT > ULN, haemoglobin > 9 g/dL",
+        "a maximum of 3 prior lines; >=2 cycles; > /= 100,000/mm3",
+        "values greater than the upper limit of the normal range (ULN)",
+        "abnormal values: 3 x normal",
+    ],
+)
+def test_fast_path_examples(text: str) -> None:
+    assert find_values(text) == full_scan(text)
+    assert find_values(text.upper()) == full_scan(text.upper())
+
+
+def test_lowered_text_lines_up_with_ignorecase() -> None:
+    """The facts values._lowered relies on, over every code point: only the trap characters
+    match ASCII letters under (?i); other characters lower to one non-ASCII character; and
+    the caseless start symbols of the fast paths only match, or lower to, themselves."""
+    from trialnlp.constraints import temporal
+
+    symbols = set(values_module._starts(values_module._PREFIX_OPS).symbols)
+    for _, _, starts, _ in temporal._SPECS:
+        symbols |= set(starts.symbols)
+    letter = re.compile("(?i)[a-z]")
+    symbol = re.compile("(?i)[" + "".join(re.escape(c) for c in sorted(symbols)) + "]")
+    traps, matches_symbol, lowers_to_symbol = set(), set(), set()
+    for code in range(0x110000):
+        char = chr(code)
+        lowered = char.lower()
+        if lowered in symbols:
+            lowers_to_symbol.add(char)
+        if symbol.match(char):
+            matches_symbol.add(char)
+        if char.isascii():
+            continue
+        if letter.match(char):
+            traps.add(char)
+        elif char not in values_module._CASE_TRAPS:
+            assert len(lowered) == 1 and not lowered.isascii(), hex(code)
+    assert traps == set(values_module._CASE_TRAPS)
+    assert matches_symbol == lowers_to_symbol == symbols
+
+
+def test_fast_path_starts_cover_the_comparators() -> None:
+    starts = values_module._starts(values_module._PREFIX_OPS)
+    assert not starts.anywhere and "at" in starts.words and "≥" in starts.symbols
+    assert values_module._OP_STARTS is not None and values_module._LIMIT_HINT is not None
+    lowered = values_module._lowered("Age at least 18; ≥ 2 ULN")
+    assert lowered is not None
+    assert values_module._comparator_starts(lowered) == [4, 17]
+
+
+def test_full_runs_respect_word_boundaries() -> None:
+    full_runs = values_module._full_runs
+    assert full_runs("upper limit of normal") == ["upper", "limit", "of", "normal"]
+    assert full_runs("year(s)") == ["year", "s"]
+    assert full_runs("x", end=False) == []
+    assert full_runs("fold", start=False) == []
+    assert full_runs("c1d1") == ["c", "d"]
+    assert full_runs("\u212aelvin") == []
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CHIA_TRAIN.is_dir(), reason="Chia corpus not present")
+def test_chia_lines_fast_path_equals_full_scan() -> None:
+    compared = 0
+    for path in sorted(CHIA_TRAIN.glob("*.txt"))[:200]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert find_values(line) == full_scan(line), line
+            compared += 1
+    assert compared > 500

@@ -16,12 +16,21 @@ study period``) and ``at`` (``at screening``).  Vocabulary is in ``rules/tempora
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..resources import load_json
 from ..types import Window
-from .values import parse_number, phrase_alternation
+from .values import (
+    _hint_runs,
+    _lowered,
+    _matches_at,
+    _Starts,
+    _starts,
+    parse_number,
+    phrase_alternation,
+)
 
 __all__ = ["WindowMention", "find_windows"]
 
@@ -74,51 +83,114 @@ _TO_ANCHOR = rf"(?:\s*,?\s+(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR})"
 _AGO = rf"(?:\s+(?P<ago>{_alt(_RULES['ago'])}))"
 _THE = r"(?:(?i:the)\s+)"
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (relation, re.compile(pattern))
-    for relation, pattern in (
-        # in the past 12 months / during the last 3 months before screening / in the next 2 years
-        (
-            "lookback",
-            rf"(?P<prep>{_alt(_RULES['span_prepositions'] + _RULES['duration_prepositions'])})"
-            rf"\s+{_THE}?(?P<look>{_alt(_RULES['lookback'] + _RULES['lookahead'])})"
-            rf"\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
-        ),
-        # in the 6 months (prior to screening)
-        (
-            "within",
-            rf"{_alt(_RULES['span_prepositions'])}\s+{_THE}{_AMOUNT}\s*[-‐]?\s*{_UNIT}{_TO_ANCHOR_ANY}?",
-        ),
-        # within 6 months (before screening)
-        (
-            "within",
-            rf"{_alt(_RULES['within_lead'])}\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
-        ),
-        # (for) less than 3 months before randomization / ago
-        (
-            "bounded",
-            rf"(?:(?P<lead>{_alt(_RULES['duration_lead'])})\s+)?{_alt(_RULES['bounded_lead'])}\s*"
-            rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
-        ),
-        # for at least 2 weeks / at least 4 weeks prior to randomization
-        (
-            "at_least",
-            rf"(?:(?P<lead>{_alt(_RULES['duration_lead'])})\s+)?{_alt(_RULES['at_least_lead'])}\s*"
-            rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
-        ),
-        # for 6 months (before screening)
-        (
-            "duration",
-            rf"(?P<lead>{_alt(_RULES['duration_lead'])})\s+{_AMOUNT}\s*{_UNIT}{_TO_ANCHOR}?",
-        ),
-        # 3 months before screening / 2 years ago
-        ("offset", rf"(?<![\w.])\b{_AMOUNT}\s*[-‐]?\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})"),
-        ("during", rf"{_alt(_RULES['during_words'])}\s+{_ANCHOR}"),
-        ("at", rf"{_alt(_RULES['at_words'])}\s+{_ANCHOR}"),
-        # prior to enrollment / after surgery
-        ("offset", rf"(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR}"),
-    )
+_SPAN = _RULES["span_prepositions"]
+_DURATION = _RULES["duration_lead"]
+_NEEDS_UNIT, _NEEDS_ANCHOR = 1, 2  # every match holds a unit (an anchor)
+
+# (relation, regex, where a match starts, what every match holds); _SPECS only serves the
+# fast path of find_windows (see _scan_lowered): the regexes are _PATTERNS
+_SPECS: tuple[tuple[str, str, _Starts, int], ...] = (
+    # in the past 12 months / during the last 3 months before screening / in the next 2 years
+    (
+        "lookback",
+        rf"(?P<prep>{_alt(_SPAN + _RULES['duration_prepositions'])})"
+        rf"\s+{_THE}?(?P<look>{_alt(_RULES['lookback'] + _RULES['lookahead'])})"
+        rf"\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
+        _starts(_SPAN + _RULES["duration_prepositions"]),
+        _NEEDS_UNIT,
+    ),
+    # in the 6 months (prior to screening)
+    (
+        "within",
+        rf"{_alt(_SPAN)}\s+{_THE}{_AMOUNT}\s*[-‐]?\s*{_UNIT}{_TO_ANCHOR_ANY}?",
+        _starts(_SPAN),
+        _NEEDS_UNIT,
+    ),
+    # within 6 months (before screening)
+    (
+        "within",
+        rf"{_alt(_RULES['within_lead'])}\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
+        _starts(_RULES["within_lead"]),
+        _NEEDS_UNIT,
+    ),
+    # (for) less than 3 months before randomization / ago
+    (
+        "bounded",
+        rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['bounded_lead'])}\s*"
+        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
+        _starts(_DURATION + _RULES["bounded_lead"]),
+        _NEEDS_UNIT,
+    ),
+    # for at least 2 weeks / at least 4 weeks prior to randomization
+    (
+        "at_least",
+        rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['at_least_lead'])}\s*"
+        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
+        _starts(_DURATION + _RULES["at_least_lead"]),
+        _NEEDS_UNIT,
+    ),
+    # for 6 months (before screening)
+    (
+        "duration",
+        rf"(?P<lead>{_alt(_DURATION)})\s+{_AMOUNT}\s*{_UNIT}{_TO_ANCHOR}?",
+        _starts(_DURATION),
+        _NEEDS_UNIT,
+    ),
+    # 3 months before screening / 2 years ago
+    (
+        "offset",
+        rf"(?<![\w.])\b{_AMOUNT}\s*[-‐]?\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})",
+        _starts(_NUMBER_WORDS, digits=True),
+        _NEEDS_UNIT,
+    ),
+    (
+        "during",
+        rf"{_alt(_RULES['during_words'])}\s+{_ANCHOR}",
+        _starts(_RULES["during_words"]),
+        _NEEDS_ANCHOR,
+    ),
+    ("at", rf"{_alt(_RULES['at_words'])}\s+{_ANCHOR}", _starts(_RULES["at_words"]), _NEEDS_ANCHOR),
+    # prior to enrollment / after surgery
+    ("offset", rf"(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR}", _starts(_LINEAR), _NEEDS_ANCHOR),
 )
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (relation, re.compile(pattern)) for relation, pattern, _, _ in _SPECS
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fast:
+    """What ``_scan_lowered`` needs to know about the ``_SPECS``."""
+
+    tokens: re.Pattern[str]  # the letter runs, digit-run starts and symbols of a lowered text
+    roles: dict[str, tuple[tuple[int, ...], int]]  # token -> (specs it starts, needs it meets)
+    needed: frozenset[str]  # the tokens that meet a need
+
+
+def _fast() -> _Fast | None:
+    """The fast-path tables (None when some spec's starts or needs cannot be listed)."""
+    runs = {_NEEDS_UNIT: _hint_runs(_UNITS), _NEEDS_ANCHOR: _hint_runs(_ANCHORS)}
+    if any(found is None or not found for found in runs.values()):
+        return None
+    if any(starts.anywhere for _, _, starts, _ in _SPECS):
+        return None
+    specs: dict[str, list[int]] = {}
+    symbols = ""
+    for index, (_, _, starts, _) in enumerate(_SPECS):
+        symbols += starts.symbols
+        for token in {*starts.words, *starts.symbols, *("0123456789" if starts.digits else "")}:
+            specs.setdefault(token, []).append(index)
+    met: dict[str, int] = {}
+    for need, found in runs.items():
+        for run in found or ():
+            met[run] = met.get(run, 0) | need
+    roles = {token: (tuple(specs.get(token, ())), met.get(token, 0)) for token in {*specs, *met}}
+    symbol_class = "".join(re.escape(c) for c in sorted(set(symbols)))
+    tokens = r"[a-z]+|(?<![0-9])[0-9]" + (f"|[{symbol_class}]" if symbol_class else "")
+    return _Fast(re.compile(tokens), roles, frozenset(met))
+
+
+_FAST = _fast()
 
 
 def _amount(match: re.Match[str]) -> float | None:
@@ -154,15 +226,73 @@ def _window(kind: str, match: re.Match[str]) -> Window | None:
 
 
 def find_windows(text: str) -> list[WindowMention]:
-    """Every temporal window in ``text``, left to right, non-overlapping (longest first)."""
+    """Every temporal window in ``text``, left to right, non-overlapping (longest first).
+
+    The matches are those of each of ``_PATTERNS`` scanned over the whole text (``_scan``);
+    ``_scan_lowered`` finds the same ones faster, and serves unless the text holds a
+    character that ``(?i)`` folds onto an ASCII letter (see ``values._lowered``).
+    """
     if not isinstance(text, str) or not text:
         return []
+    lowered = _lowered(text) if _FAST is not None else None
+    if lowered is None:
+        return _choose(_scan(text))
+    return _choose(_scan_lowered(text, lowered))
+
+
+def _scan(text: str) -> list[WindowMention]:
+    """The matches of every pattern, each scanned over the whole text."""
     found: list[WindowMention] = []
     for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            window = _window(kind, match)
-            if window is not None and match.end() > match.start():
-                found.append(WindowMention(window, match.start(), match.end(), match.group()))
+        _collect(kind, pattern.finditer(text), found)
+    return found
+
+
+def _scan_lowered(text: str, lowered: str) -> list[WindowMention]:
+    """``_scan(text)``, trying each pattern only where it can start (``lowered`` is
+    ``_lowered(text)``), and only up to the last unit (anchor) run when every match of it
+    holds a unit (an anchor); not at all when there is no such run."""
+    fast = _FAST
+    assert fast is not None
+    if fast.needed.isdisjoint(fast.tokens.findall(lowered)):
+        return []
+    roles = fast.roles
+    last = [-1, -1, -1]  # by need: the start of the last run that meets it
+    starts: dict[int, list[int]] = {}
+    for match in fast.tokens.finditer(lowered):
+        role = roles.get(match.group())
+        if role is None:
+            continue
+        specs, met = role
+        position = match.start()
+        if met & _NEEDS_UNIT:
+            last[_NEEDS_UNIT] = position
+        if met & _NEEDS_ANCHOR:
+            last[_NEEDS_ANCHOR] = position
+        for index in specs:
+            if index in starts:
+                starts[index].append(position)
+            else:
+                starts[index] = [position]
+    found: list[WindowMention] = []
+    for index in sorted(starts):  # in the order of _PATTERNS, like _scan
+        limit = last[_SPECS[index][3]]
+        positions = starts[index]
+        if positions[0] <= limit:
+            kind, pattern = _PATTERNS[index]
+            candidates = [p for p in positions if p <= limit]
+            _collect(kind, _matches_at(pattern, text, candidates), found)
+    return found
+
+
+def _collect(kind: str, matches: Iterable[re.Match[str]], found: list[WindowMention]) -> None:
+    for match in matches:
+        window = _window(kind, match)
+        if window is not None and match.end() > match.start():
+            found.append(WindowMention(window, match.start(), match.end(), match.group()))
+
+
+def _choose(found: list[WindowMention]) -> list[WindowMention]:
     found.sort(key=lambda m: (m.start, -m.end))
     chosen: list[WindowMention] = []
     for mention in found:

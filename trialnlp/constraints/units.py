@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -75,17 +75,52 @@ def _fuzzy(spelling: str) -> str:
     return "".join(parts)
 
 
+def _first_ascii(spelling: str, case_sensitive: bool) -> frozenset[str] | None:
+    """The ASCII characters a match of ``_fuzzy(spelling)`` can start with (None: unknown,
+    e.g. a leading space or slash that ``\\s*`` precedes)."""
+    spelling = spelling.replace("^", "")
+    first = spelling[:1]
+    if not first or first == " " or first in _SLASHES:
+        return None
+    if first in _MICRO:
+        return frozenset("u" if case_sensitive else "uU")
+    if first in _DEGREES:
+        return frozenset()
+    if first.isascii():
+        return frozenset(first if case_sensitive else {first.lower(), first.upper()})
+    if case_sensitive or first.lower() == first.upper():
+        return frozenset()  # a caseless non-ASCII character only matches itself
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Table:
     exact: dict[str, str]  # case-sensitive keys
     folded: dict[str, str]  # case-folded keys
     pattern: re.Pattern[str]
+    # (regex, ASCII characters it can start with or None) per alternative of ``pattern``
+    alternatives: tuple[tuple[str, frozenset[str] | None], ...] = ()
+    by_first: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+
+    def match(self, text: str, pos: int) -> re.Match[str] | None:
+        """``self.pattern.match(text, pos)``, trying only the alternatives that can start
+        with ``text[pos]`` when it is ASCII (the others fail there anyway; the order of the
+        rest is kept, so the first one that matches is the same)."""
+        char = text[pos : pos + 1]
+        if not char or not char.isascii() or not self.alternatives:
+            return self.pattern.match(text, pos)
+        try:
+            pattern = self.by_first[char]
+        except KeyError:
+            kept = [regex for regex, first in self.alternatives if first is None or char in first]
+            pattern = self.by_first[char] = re.compile("|".join(kept)) if kept else None
+        return pattern.match(text, pos) if pattern is not None else None
 
 
 def _build_table(entries: list[dict[str, Any]]) -> _Table:
     exact: dict[str, str] = {}
     folded: dict[str, str] = {}
-    alternatives: list[tuple[str, str]] = []
+    alternatives: list[tuple[str, str, frozenset[str] | None]] = []
     for entry in entries:
         ucum, case_sensitive = entry["ucum"], bool(entry.get("case_sensitive"))
         for spelling in entry["spellings"]:
@@ -94,12 +129,19 @@ def _build_table(entries: list[dict[str, Any]]) -> _Table:
             if target.setdefault(key, ucum) != ucum:
                 raise RuleError(f"rules/units.json: {spelling!r} maps to {target[key]} and {ucum}")
             alternatives.append(
-                (spelling, _fuzzy(spelling) if case_sensitive else f"(?i:{_fuzzy(spelling)})")
+                (
+                    spelling,
+                    _fuzzy(spelling) if case_sensitive else f"(?i:{_fuzzy(spelling)})",
+                    _first_ascii(spelling, case_sensitive),
+                )
             )
         exact.setdefault(ucum, ucum)  # a UCUM code is its own spelling (lookup only)
     alternatives.sort(key=lambda item: -len(item[0]))
-    pattern = re.compile("|".join(dict.fromkeys(regex for _, regex in alternatives)))
-    return _Table(exact, folded, pattern)
+    firsts: dict[str, frozenset[str] | None] = {}
+    for _, regex, first in alternatives:  # the first of equal regexes is the one kept
+        firsts.setdefault(regex, first)
+    pattern = re.compile("|".join(firsts))
+    return _Table(exact, folded, pattern, tuple(firsts.items()))
 
 
 _RULES: dict[str, Any] = load_json("units.json")
@@ -149,7 +191,7 @@ def _match_power(text: str, pos: int) -> UnitMatch | None:
         return None
     exponent = _power_exponent(power)
     spaces = _SPACES.match(text, power.end())
-    denominator = _DENOMINATORS.pattern.match(text, spaces.end() if spaces else power.end())
+    denominator = _DENOMINATORS.match(text, spaces.end() if spaces else power.end())
     if denominator is not None:
         ucum = _lookup(_DENOMINATORS, denominator.group())
         if ucum:
@@ -170,7 +212,7 @@ def match_unit(text: str, pos: int) -> UnitMatch | None:
     if power is not None:
         return power
     best: UnitMatch | None = None
-    match = _TABLE.pattern.match(text, pos)
+    match = _TABLE.match(text, pos)
     if match is not None:
         ucum = _lookup(_TABLE, match.group())
         if ucum:

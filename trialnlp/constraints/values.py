@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,153 @@ def phrase_alternation(phrases: Iterable[str], *, start: bool = True, end: bool 
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
 
 
+# Fast paths.  The comparator and limit regexes are large case-insensitive alternations with
+# look-behinds, so scanning them over every position of a text is slow.  Instead, matches are
+# only tried where one can start: ``(?i)`` phrases are compared on ``text.lower()`` (which
+# lines up with what ``(?i)`` matches unless the text holds one of the four non-ASCII
+# characters that ``(?i)`` folds onto ASCII letters: then the full scans run), a phrase that
+# starts with a letter starts at a whole run of ASCII letters (it has a ``(?<![A-Za-z])``
+# look-behind), and the regex is then matched, unchanged, on the original text at each
+# candidate.  Results are identical to the full scans (tests/constraints/test_values.py and
+# test_temporal.py compare both; tools/profile_parsers.py compares on real criteria).
+_CASE_TRAPS = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: (?i) matches them to ASCII letters
+_HAS_TRAP = re.compile(f"[{_CASE_TRAPS}]")
+_ASCII_LETTERS = re.compile("[A-Za-z]+")
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()``, or None when it does not line up with ``(?i)`` matching on ``text``.
+
+    Outside the trap characters, ``str.lower`` keeps the length, maps ASCII letters to
+    lowercase ASCII and no other character onto ASCII, so a lowercase literal found at ``i``
+    of the result is a ``(?i)`` match at ``i`` of ``text`` and ``[a-z]`` runs of the result
+    are the ``[A-Za-z]`` runs of ``text``.
+    """
+    if not text.isascii() and _HAS_TRAP.search(text) is not None:
+        return None
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def _full_runs(phrase: str, *, start: bool = True, end: bool = True) -> list[str]:
+    """The lowercase ASCII-letter runs that every match of ``phrase`` (as written by
+    ``phrase_alternation`` with the same ``start``/``end``) has as *whole* runs of letters:
+    each is bounded in the match by whitespace, a non-letter character or a word-boundary
+    look-around.  The first one is the phrase's start when the phrase starts with a letter.
+    """
+    if _HAS_TRAP.search(phrase):
+        return []
+    words = phrase.split()
+    runs = []
+    for index, word in enumerate(words):
+        for run in _ASCII_LETTERS.finditer(word):
+            # bounded by a literal non-letter, by \s+, or by phrase_alternation's look-around
+            left = run.start() > 0 or index > 0 or (start and phrase[:1].isalpha())
+            right = (
+                run.end() < len(word) or index < len(words) - 1 or (end and phrase[-1:].isalpha())
+            )
+            if left and right:
+                runs.append(run.group().lower())
+    return runs
+
+
+@dataclass(frozen=True, slots=True)
+class _Starts:
+    """Where a match of an alternation of phrases can start, in a lowered text: at a whole
+    ASCII-letter run in ``words``, at a character in ``symbols``, at the first of a run of
+    ASCII digits (``digits``), or, with ``anywhere``, at any position (no fast path)."""
+
+    words: frozenset[str]
+    symbols: str
+    digits: bool = False
+    anywhere: bool = False
+
+    def __or__(self, other: _Starts) -> _Starts:
+        return _Starts(
+            self.words | other.words,
+            "".join(sorted(set(self.symbols + other.symbols))),
+            self.digits or other.digits,
+            self.anywhere or other.anywhere,
+        )
+
+
+def _starts(phrases: Iterable[str], *, digits: bool = False) -> _Starts:
+    """The starts of ``phrase_alternation(phrases)`` (``start=True``): a phrase starting with
+    an ASCII letter starts a whole run (its look-behind; see ``_full_runs``), any other starts
+    with its first character, which must then be caseless so that ``(?i)`` only matches it."""
+    words: set[str] = set()
+    symbols: set[str] = set()
+    anywhere = False
+    for phrase in phrases:
+        first = phrase[:1]
+        if not first or first.isspace():
+            anywhere = True  # no look-behind: it may start inside a run
+        elif first.isascii() and first.isalpha():
+            runs = _full_runs(phrase)
+            anywhere |= not runs or not phrase.lower().startswith(runs[0])
+            words.update(runs[:1])
+        elif first.lower() == first.upper() == first and not first.isalpha():
+            symbols.add(first)
+        else:
+            anywhere = True
+    return _Starts(frozenset(words), "".join(sorted(symbols)), digits, anywhere)
+
+
+def _start_scanner(starts: _Starts) -> re.Pattern[str] | None:
+    """A regex over a lowered text that matches at every start of ``starts`` (None when
+    a match may start anywhere)."""
+    if starts.anywhere:
+        return None
+    parts = []
+    if starts.words:
+        words = sorted(starts.words, key=lambda w: (-len(w), w))
+        parts.append("(?<![a-z])(?:" + "|".join(words) + ")(?![a-z])")
+    if starts.digits:
+        parts.append("(?<![0-9])[0-9]")
+    if starts.symbols:
+        parts.append("[" + "".join(re.escape(c) for c in starts.symbols) + "]")
+    return re.compile("|".join(parts) or "(?!)")
+
+
+def _hint_runs(phrases: Iterable[str]) -> list[str] | None:
+    """A whole letter run of each phrase (see ``_full_runs``): where a lowered text has none
+    of them, ``phrase_alternation(phrases)`` matches nowhere (None when some phrase has no
+    such run)."""
+    runs = set()
+    for phrase in phrases:
+        found = _full_runs(phrase)
+        if not found:
+            return None
+        runs.add(max(found, key=len))
+    return sorted(runs, key=lambda r: (-len(r), r))
+
+
+def _run_hint(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex over a lowered text that finds one of ``_hint_runs(phrases)``."""
+    runs = _hint_runs(phrases)
+    if runs is None:
+        return None
+    return re.compile("(?<![a-z])(?:" + "|".join(runs) + ")(?![a-z])" if runs else "(?!)")
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, positions: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` given ascending ``positions`` where all its matches start."""
+    end = 0
+    for position in positions:
+        if position < end:
+            continue
+        match = pattern.match(text, position)
+        if match is None:
+            continue
+        if match.end() == position:  # an empty match: let finditer take it from here
+            yield from pattern.finditer(text, position)
+            return
+        yield match
+        end = match.end()
+
+
 def _phrase_key(phrase: str) -> str:
     return " ".join(phrase.split()).casefold()
 
@@ -98,6 +246,10 @@ _BARE_LIMIT = re.compile(
     rf"(?P<op>(?i:{phrase_alternation(k for k, op in _PREFIX_OPS.items() if op != 'between')}))"
     rf"\s*{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_STANDALONE_LIMITS)})){_ABBREVIATION}"
 )
+# where a comparator (of _PREFIX and _BARE_LIMIT) can start; a whole letter run per
+# standalone normal limit (each _BARE_LIMIT match has one of them)
+_OP_STARTS = _start_scanner(_starts(_PREFIX_OPS))
+_LIMIT_HINT = _run_hint(_STANDALONE_LIMITS)
 _NUMBER_BODY = (
     r"(?:[-−](?=\.?[0-9]))?"
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
@@ -105,6 +257,7 @@ _NUMBER_BODY = (
 )
 # not inside a word (HbA1c), a version (1.2.3), a power (10^9) or a date (2019-12-31)
 _NUMBER = re.compile(r"(?<![^\W_])(?<![.^])(?<!\*\*)(?<![0-9]-)" + _NUMBER_BODY)
+_DIGIT = re.compile("[0-9]")
 _SECOND_NUMBER = re.compile(_NUMBER_BODY)  # after a range connector
 _DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")
 _SPACED_THOUSANDS = re.compile(r"(?:[ \u2009\u202f][0-9]{3})+(?![0-9]|[.,][0-9])")
@@ -183,8 +336,22 @@ def _shared_tail(text: str, pos: int) -> _Tail | None:
     return tail if tail and tail.unit else None
 
 
-def _find_prefix(text: str, low: int, high: int) -> _Prefix | None:
-    match = _PREFIX.search(text, max(low, high - _PREFIX_WINDOW), high)
+def _find_prefix(
+    text: str, low: int, high: int, starts: Sequence[int] | None = None
+) -> _Prefix | None:
+    """The comparator that ends (but for fillers and spaces) at ``high``; ``starts`` (from
+    ``_OP_STARTS``), when given, holds every position where one can start."""
+    low = max(low, high - _PREFIX_WINDOW)
+    if starts is None:
+        match = _PREFIX.search(text, low, high)
+    else:  # the search, tried only where a comparator starts
+        match = None
+        for index in range(bisect_left(starts, low), len(starts)):
+            if starts[index] >= high:
+                break
+            match = _PREFIX.match(text, starts[index], high)
+            if match is not None:
+                break
     if match is None:
         return None
     written = match["op"]
@@ -245,12 +412,15 @@ def _try_range(text: str, draft: _Draft, with_and: bool) -> bool:
     return True
 
 
-def _mention_at(text: str, match: re.Match[str], low: int) -> ValueMention | None:
-    """The mention built around the number ``match``; ``low`` is the end of the previous one."""
+def _mention_at(
+    text: str, match: re.Match[str], low: int, starts: Sequence[int] | None = None
+) -> ValueMention | None:
+    """The mention built around the number ``match``; ``low`` is the end of the previous one
+    (``starts``: see ``_find_prefix``)."""
     value, end = _number_at(text, match)
     if value is None or _ORDINAL.match(text, end):
         return None
-    prefix = _find_prefix(text, low, match.start())
+    prefix = _find_prefix(text, low, match.start(), starts)
     draft = _Draft(prefix.start if prefix else match.start(), end, value)
     draft.tail = _parse_tail(text, end)
     if draft.tail:
@@ -345,17 +515,36 @@ def find_values(text: str) -> list[ValueMention]:
     """Every quantitative expression in ``text``, left to right, non-overlapping."""
     if not isinstance(text, str) or not text:
         return []
+    lowered = _lowered(text) if _OP_STARTS is not None else None
+    starts: list[int] | None = None  # where comparators can start (lowered texts only)
     mentions: list[ValueMention] = []
     last_end = 0
-    for match in _NUMBER.finditer(text):
+    digit = _DIGIT.search(text)  # a number holds one and starts at most 2 characters before
+    numbers = _NUMBER.finditer(text, max(digit.start() - 2, 0)) if digit is not None else ()
+    for match in numbers:
         if match.start() < last_end:
             continue
-        mention = _mention_at(text, match, last_end)
+        if starts is None and lowered is not None:
+            starts = _comparator_starts(lowered)
+        mention = _mention_at(text, match, last_end, starts)
         if mention is not None:
             mention = _inherit_op(text, mentions[-1] if mentions else None, mention)
             mentions.append(mention)
             last_end = mention.end
-    for match in _BARE_LIMIT.finditer(text):
+    if lowered is None or _LIMIT_HINT is None:
+        bare: Iterable[re.Match[str]] = _BARE_LIMIT.finditer(text)
+    elif _LIMIT_HINT.search(lowered) is None:
+        bare = ()
+    else:
+        if starts is None:
+            starts = _comparator_starts(lowered)
+        bare = _matches_at(_BARE_LIMIT, text, starts)
+    for match in bare:
         if not any(m.start < match.end() and match.start() < m.end for m in mentions):
             mentions.append(_bare_limit(text, match))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _comparator_starts(lowered: str) -> list[int]:
+    assert _OP_STARTS is not None
+    return [match.start() for match in _OP_STARTS.finditer(lowered)]
