@@ -15,6 +15,7 @@ A section with no enumeration at all whose lines hold several ``;``-separated se
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -102,15 +103,16 @@ def _iter_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def _wrap_width(text: str, start: int, end: int) -> int:
     """The line width a hard-wrapped section was wrapped at.
 
-    The longest line that is certainly wrapped (the next line goes on in lower case);
-    else the longest line.  One long unwrapped line next to wrapped ones (seed 000) must
-    not set the width.
+    The longest line that is certainly wrapped (the next line goes on in lower case).
+    Without such a line there is no evidence of hard wrapping, and the width is
+    unbounded: every line break is the author's.  One long unwrapped line next to
+    wrapped ones (seed 000) must not set the width.
     """
     lines = [text[s:e] for s, e in _iter_lines(text, start, end)]
     lengths = [len(line.rstrip().expandtabs(4)) for line in lines]
     wrapped = [lengths[i] for i in range(len(lines) - 1)
                if lines[i + 1].strip()[:1].islower() and lines[i].strip()]
-    return max(wrapped or lengths or [0])
+    return max(wrapped) if wrapped else sys.maxsize
 
 
 class _Splitter:
