@@ -29,3 +29,29 @@ lint: setup
 
 clean:
 	rm -rf out build dist *.egg-info .pytest_cache .hypothesis
+
+# The NER model (trialnlp/ner -> models/chia_ner; see models/MODEL_CARD.md).
+#   make train      convert Chia, train floret vectors + the spaCy NER, write models/chia_ner
+#   make evaluate   score the shipped model on Chia dev (table + .train/dev_scores.json)
+# CHIA=... points at another copy of the corpus (a folder with train/ and dev/).
+CHIA ?= ../shared/corpora/chia
+
+.PHONY: train evaluate
+
+train: setup
+	$(BIN)/python -c 'import floret' 2>/dev/null || $(BIN)/python -m pip install --quiet "floret>=0.10.5"
+	$(BIN)/python -m trialnlp.ner.train --chia $(CHIA) --vectors
+
+evaluate: setup
+	$(BIN)/trialnlp evaluate --brat $(CHIA)/dev --json .train/dev_scores.json
+
+# Whole-registry throughput (tools/bench.py; a benchmark, not a test): the blank tokenizer,
+# the pipeline in one process, the batch engine with --jobs 1 and 2, cold start, memory.
+#   make bench                        on the 3,460 legacy CT.gov records in ../shared
+#   make bench BENCH_INPUT=data.jsonl on another input; results in out/bench.json
+BENCH_INPUT ?= ../shared/corpora/ctgov/legacy_sample.jsonl
+
+.PHONY: bench
+
+bench: setup
+	$(BIN)/python tools/bench.py --input $(BENCH_INPUT) --json out/bench.json

@@ -12,6 +12,7 @@ from .app import app
 # Command modules, imported for their registrations.
 from . import extract as _extract  # noqa: F401  isort: skip
 from . import show as _show  # noqa: F401  isort: skip
+from . import evaluate as _evaluate  # noqa: F401  isort: skip
 
 
 def main() -> None:
