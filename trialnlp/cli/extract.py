@@ -1,28 +1,34 @@
-"""``trialnlp extract``: inputs -> criteria / constraints / trials tables."""
+"""``trialnlp extract``: inputs -> criteria / constraints / trials tables.
+
+A thin layer over :func:`trialnlp.batch.run_batch`: options, a live progress bar (on a
+terminal only), the summary, and exit codes.
+"""
 
 from __future__ import annotations
 
-import time
+import contextlib
+import signal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
-from ..export import open_writer
-from ..pipeline import extract_many
-from .app import app
-from .common import (
-    FormatOption,
-    IdField,
-    Inputs,
-    TextField,
-    fail,
-    is_terminal,
-    read_options,
-    stderr,
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
 )
+
+from ..batch import DEFAULT_CHUNK_SIZE, BatchInterrupted, BatchProgress, run_batch
+from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
+from .app import app
+from .common import FormatOption, IdField, Inputs, TextField, fail, is_terminal, stderr
+
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 @app.command("extract")
@@ -40,60 +46,115 @@ def extract_command(
     input_format: FormatOption = None,
     text_field: TextField = None,
     id_field: IdField = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all "
+                                 "cores; 1 = in this process, no workers).", show_default=False)
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="process (worker processes on this machine) or "
+                          "dask (a Dask cluster: --scheduler, else a local one).")
+    ] = "process",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address "
+                                 "(tcp://host:8786) for --engine dask.")
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Records sent to a worker at a time.")
+    ] = DEFAULT_CHUNK_SIZE,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run into the same -o: "
+                           "skip the records already written and append the rest.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help=f"Exit {EXIT_PARTIAL} if any record failed.")
     ] = False,
 ) -> None:
     """Extract eligibility criteria (and their constraints) into tables."""
-    try:
-        writer = open_writer(out, fmt)
-    except (TrialnlpError, OSError) as error:
-        raise fail(str(error)) from error
-    counts = {"trials": 0, "criteria": 0, "constraints": 0, "errors": 0}
-    started = time.perf_counter()
     show_progress = not quiet and is_terminal()
     progress = Progress(
-        SpinnerColumn(), TextColumn("{task.completed} trials"), BarColumn(),
-        TextColumn("{task.fields[rate]:.1f}/s"), TimeElapsedColumn(),
+        SpinnerColumn(), TextColumn("{task.fields[trials]} trials"), BarColumn(),
+        TaskProgressColumn(), TextColumn("{task.fields[rate]:.1f} trials/s"),
+        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         console=stderr, disable=not show_progress, transient=True,
     )
-    errors: list[str] = []
+    task = progress.add_task("extract", total=None, trials=0, rate=0.0)
+    first_update = [True]
+
+    def update(state: BatchProgress) -> None:
+        rate = state.processed / max(state.elapsed, 1e-9)
+        fields: dict[str, Any] = {"trials": state.records, "rate": rate}
+        if state.bytes_total:
+            if first_update[0]:  # a resumed run starts part-way: speed counts from here
+                progress.reset(task, total=state.bytes_total, completed=state.bytes_done or 0,
+                               **fields)
+            else:
+                progress.update(task, total=state.bytes_total, completed=state.bytes_done,
+                                **fields)
+        else:
+            progress.update(task, **fields)
+        first_update[0] = False
+
     try:
-        with progress:
-            task = progress.add_task("extract", total=None, rate=0.0)
-            options = read_options(input_format, text_field, id_field)
-            for trial in extract_many(inputs, **options):
-                writer.write(trial)
-                counts["trials"] += 1
-                if trial.status == "error":
-                    counts["errors"] += 1
-                    errors.append(f"{trial.source}: {trial.error}")
-                else:
-                    for criterion in trial.iter_criteria():
-                        counts["criteria"] += 1
-                        counts["constraints"] += len(criterion.constraints)
-                elapsed = time.perf_counter() - started
-                progress.update(task, advance=1, rate=counts["trials"] / max(elapsed, 1e-9))
-    except TrialnlpError as error:
+        with progress, _sigterm_as_interrupt():
+            summary = run_batch(
+                inputs, out, out_format=fmt, jobs=jobs, chunk_size=chunk_size, engine=engine,
+                scheduler=scheduler, resume=resume, input_format=input_format,
+                text_field=text_field, id_field=id_field, on_progress=update,
+            )
+    except BatchInterrupted as stop:
+        done = stop.summary.trials
+        hint = "; run the same command with --resume to continue" if out is not None and \
+            stop.summary.progress_file else ""
+        stderr.print(f"trialnlp: interrupted after {done} records (all written){hint}",
+                     markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (TrialnlpError, OSError) as error:
         raise fail(str(error)) from error
-    finally:
-        writer.close()
-    elapsed = time.perf_counter() - started
-    for line in errors[:20]:
+
+    if resume and not summary.resumed_from and not quiet:
+        stderr.print(f"trialnlp: nothing to resume in {out}: ran from the beginning",
+                     markup=False)
+    for line in summary.error_samples:
         stderr.print(f"trialnlp: error: {line}", markup=False)
-    if len(errors) > 20:
-        stderr.print(f"trialnlp: ... and {len(errors) - 20} more error rows", markup=False)
+    if summary.errors > len(summary.error_samples) and not summary.already_complete:
+        more = summary.errors - len(summary.error_samples)
+        stderr.print(f"trialnlp: ... and {more} more error rows", markup=False)
     if not quiet:
-        ok = counts["trials"] - counts["errors"]
+        notes = []
+        if summary.already_complete:
+            notes.append("already complete; nothing to do")
+        elif summary.resumed_from:
+            notes.append(f"resumed after {summary.resumed_from} records")
+        if summary.processed and summary.elapsed > 0:
+            notes.append(f"{summary.processed / summary.elapsed:.1f} trials/s")
         stderr.print(
-            f"{ok} trials, {counts['criteria']} criteria, {counts['constraints']} constraints, "
-            f"{counts['errors']} errors in {elapsed:.1f}s"
-            + (f" -> {out}" if out else ""), markup=False,
+            f"{summary.ok} trials, {summary.criteria} criteria, {summary.constraints} "
+            f"constraints, {summary.errors} errors in {summary.elapsed:.1f}s"
+            + (f" -> {out}" if out else "") + (f" ({'; '.join(notes)})" if notes else ""),
+            markup=False,
         )
-    if counts["trials"] == 0:
+    if summary.trials == 0:
         raise fail("no input records found")
-    if counts["errors"] == counts["trials"]:
+    if summary.errors == summary.trials:
         raise typer.Exit(EXIT_INPUT)
-    if strict and counts["errors"]:
+    if strict and summary.errors:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill, a scheduler's timeout) stops a run as cleanly as Ctrl-C."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
