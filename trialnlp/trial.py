@@ -93,7 +93,8 @@ class Trial:
                 for c in self.iter_criteria()
             ]
         if table == "constraints":
-            return [self._constraint_row(c) for c in self.iter_constraints()]
+            sections = {c.criterion_id: c.section for c in self.iter_criteria()}
+            return [self._constraint_row(c, sections) for c in self.iter_constraints()]
         raise ValueError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
 
     def _trial_row(self) -> dict[str, Any]:
@@ -120,13 +121,13 @@ class Trial:
             "warnings": " | ".join(self.warnings) or None,
         }
 
-    def _constraint_row(self, constraint: Constraint) -> dict[str, Any]:
+    def _constraint_row(self, constraint: Constraint,
+                        sections: dict[str, str]) -> dict[str, Any]:
         data = constraint.to_dict()
         window = data.pop("window") or {}
         data["triggers"] = ";".join(data["triggers"]) or None
-        section = self.criterion(constraint.criterion_id).section if constraint.criterion_id \
-            else None
-        row = {"trial_id": self.trial_id, "section": section, **data}
+        row = {"trial_id": self.trial_id, "section": sections.get(constraint.criterion_id),
+               **data}
         for column in WINDOW_COLUMNS:
             row[column] = window.get(column.removeprefix("window_"))
         return {column: row.get(column) for column in CONSTRAINTS_TABLE_COLUMNS}
