@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -126,8 +127,7 @@ def extract(
         raise InputError(_describe(source), f"holds {len(records)} trials; use extract_many()")
     record = records[0]
     if trial_id is not None:
-        record = SourceRecord(record.text, record.source, record.format, trial_id,
-                              record.structured, record.is_page, record.warnings)
+        record = replace(record, trial_id=trial_id)
     return next(parse_records([record], nlp))
 
 

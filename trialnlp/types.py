@@ -147,7 +147,9 @@ class Constraint:
     ``op='>=', value=2.5, unit=None, relative_to='ULN'``.
     """
 
-    kind: str  # age, sex, lab, vital, score, substance, drug, condition, procedure, pregnancy, lactation
+    # age, sex, lab, vital, score, substance, measurement, drug, condition, procedure,
+    # pregnancy, lactation
+    kind: str
     text: str
     start: int | None  # offsets in the source text; None for constraints from structured fields
     end: int | None

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from ..resources import load_json
-from ..types import Constraint, Criterion, Window
+from ..types import Constraint, Criterion, StructuredFields, Window
 from .temporal import WindowMention
 from .values import ValueMention
 
@@ -460,12 +460,8 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     return draft.constraints
 
 
-def structured_constraints(trial_structured: object) -> list[Constraint]:
+def structured_constraints(s: StructuredFields) -> list[Constraint]:
     """Age and sex constraints from the trial's structured fields (``source='structured'``)."""
-    from ..types import StructuredFields
-
-    assert isinstance(trial_structured, StructuredFields)
-    s = trial_structured
     out: list[Constraint] = []
     low, high = s.minimum_age, s.maximum_age
     if low or high:

@@ -137,26 +137,16 @@ class ConstraintBuilder:
 
     def _with_context(self, doc: Doc, found: list[Mention]) -> list[Mention]:
         """ConText modifiers for the model's mentions (in their own span group)."""
-        spans = []
-        for mention in found:
-            span = doc.char_span(mention.start, mention.end, label=mention.label,
-                                 alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        doc.spans[MODEL_SPANS_KEY] = spans
+        pairs = [(mention, doc.char_span(mention.start, mention.end, label=mention.label,
+                                         alignment_mode="expand")) for mention in found]
+        doc.spans[MODEL_SPANS_KEY] = [span for _, span in pairs if span is not None]
         self._context(doc)
-        flags = {}
-        for span in doc.spans[MODEL_SPANS_KEY]:
-            modified = mention_of(span)
-            flags[(span.start_char, span.end_char)] = modified
         updated = []
-        for mention in found:
-            span_ = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-            key = (span_.start_char, span_.end_char) if span_ is not None else None
-            modified = flags.get(key) if key else None
-            if modified is None:
+        for mention, span in pairs:
+            if span is None:
                 updated.append(mention)
                 continue
+            modified = mention_of(span)
             updated.append(replace(mention, negated=modified.negated,
                                    historical=modified.historical,
                                    hypothetical=modified.hypothetical,

@@ -44,15 +44,9 @@ class Entry:
     hypothetical: bool = False  # the words themselves say it is planned ("pregnancy plan")
 
 
-def _classes(values: Any) -> tuple[tuple[str, int], ...]:
-    forms: list[tuple[str, int]] = []
-    for value in values or ():
-        rank = value.get("rank") if isinstance(value, dict) else getattr(value, "rank", None)
-        written = value.get("forms") if isinstance(value, dict) else getattr(value, "forms", ())
-        if rank is None:
-            continue
-        forms.extend((str(form), int(rank)) for form in written or ())
-    return tuple(forms)
+def _classes(values: tuple[lexicon.ScoreClass, ...]) -> tuple[tuple[str, int], ...]:
+    """(written form, rank) for every form of every class of a classed score."""
+    return tuple((form, value.rank) for value in values for form in value.forms)
 
 
 @cache
@@ -61,7 +55,7 @@ def entries() -> dict[str, Entry]:
     table: dict[str, Entry] = {}
     for analyte in lexicon.analytes():
         table[analyte.id] = Entry(analyte.kind.upper(), analyte.concept, analyte.code,
-                                  analyte.unit, _classes(getattr(analyte, "values", ())))
+                                  analyte.unit, _classes(analyte.values))
     for drug_class in lexicon.drug_classes():
         table[drug_class.id] = Entry("DRUG_CLASS", drug_class.concept, drug_class.code)
     for condition in lexicon.conditions():

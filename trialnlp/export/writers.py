@@ -378,13 +378,3 @@ def write_trials(trials: Any, out: str | Path | None, fmt: str | None = None) ->
     finally:
         writer.close()
     return count
-
-
-def to_csv_string(trial: Trial, table: Table = "criteria") -> str:
-    """One table of one trial as CSV text (tests and notebooks)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS[table])
-    for row in trial.rows(table):
-        writer.writerow([_csv_cell(row[c]) for c in COLUMNS[table]])
-    return buffer.getvalue()

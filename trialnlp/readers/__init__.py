@@ -62,8 +62,8 @@ def read_sources(
 ) -> Iterator[Result]:
     """Records from files, directories, globs and ``-`` (stdin), lazily and in order.
 
-    A single str or path is taken as one input.  Raises UsageError (a ValueError) at once for an unknown
-    ``fmt``; everything else that goes wrong becomes a ReadError in the stream.
+    A single str or path is taken as one input.  Raises UsageError (a ValueError) at once
+    for an unknown ``fmt``; everything else that goes wrong becomes a ReadError in the stream.
     """
     _check_format(fmt)
     if isinstance(inputs, str | os.PathLike):
