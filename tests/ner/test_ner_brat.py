@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from trialnlp.errors import InputError
-from trialnlp.ner.brat import iter_corpus, parse_ann, read_document
+from trialnlp.ner.brat import BratRelation, iter_corpus, parse_ann, parse_relations, read_document
 
 
 def test_parse_ann_reads_only_text_bound_annotations() -> None:
@@ -60,3 +60,11 @@ def test_iter_corpus_reads_the_fixtures_in_name_order(brat_dir: Path) -> None:
 def test_iter_corpus_rejects_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a directory"):
         list(iter_corpus(tmp_path / "nope"))
+
+
+def test_relations_are_read_with_the_document(brat_dir: Path) -> None:
+    document = read_document(brat_dir / "NCT00000001_inc.txt")
+    assert [(r.id, r.type, r.arg1, r.arg2) for r in document.relations] == [
+        ("R1", "Has_value", "T5", "T6"), ("R2", "Has_temporal", "T5", "T7")]
+    assert parse_relations("T1\tCondition 0 3\tflu\n*\tOR T1 T2\nR9\tHas_value Arg1:T1 Arg2:T2\n") \
+        == [BratRelation("R9", "Has_value", "T1", "T2")]

@@ -36,22 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..ner.brat import BratEntity, BratRelation, iter_corpus
 from ..pipeline import default_pipeline, parse_records
 from ..trial import Trial
 from ..types import Constraint, SourceRecord
 from .values import find_values
 
-_RELATION = re.compile(r"^R\d+\t(?P<type>\S+) Arg1:(?P<a>T\d+) Arg2:(?P<b>T\d+)")
-_ENTITY = re.compile(r"^(?P<id>T\d+)\t(?P<label>\S+) (?P<offsets>[\d ;]+)\t(?P<text>.*)$")
 _AGE_VALUE = re.compile(r"\b(?:years?|yrs?|months?|y/?o|old|age)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class _Entity:
-    label: str
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(slots=True)
@@ -86,19 +77,6 @@ class Report:
         }
 
 
-def _read_ann(path: Path) -> tuple[dict[str, _Entity], list[tuple[str, str, str]]]:
-    entities: dict[str, _Entity] = {}
-    relations: list[tuple[str, str, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if match := _ENTITY.match(line):
-            spans = [tuple(map(int, part.split())) for part in match["offsets"].split(";")]
-            entities[match["id"]] = _Entity(match["label"], min(s for s, _ in spans),
-                                            max(e for _, e in spans), match["text"])
-        elif match := _RELATION.match(line):
-            relations.append((match["type"], match["a"], match["b"]))
-    return entities, relations
-
-
 def _key(c: Constraint | Any) -> tuple[Any, ...]:
     return (c.op, c.value, c.value_max, c.unit, c.relative_to)
 
@@ -109,7 +87,7 @@ def _same(predicted: tuple[Any, ...], gold: tuple[Any, ...]) -> bool:
                                  gold[:3] + gold[4:])
 
 
-def _overlaps(c: Constraint, entity: _Entity) -> bool:
+def _overlaps(c: Constraint, entity: BratEntity) -> bool:
     return c.start is not None and c.end is not None and c.start < entity.end and \
         entity.start < c.end
 
@@ -118,31 +96,25 @@ def evaluate_constraints(directory: str | Path, keep_misses: int = 50) -> Report
     """Score the default pipeline's constraints on every ``.txt``/``.ann`` pair in a folder."""
     nlp = default_pipeline()
     report = Report()
-    paths = sorted(Path(directory).glob("*.txt"))
-    records = [SourceRecord(text=_read_text(p), source=str(p), format="brat", trial_id=p.stem)
-               for p in paths]
-    for path, trial in zip(paths, parse_records(records, nlp), strict=True):
-        ann = path.with_suffix(".ann")
-        if ann.is_file():
-            _score(trial, *_read_ann(ann), report, keep_misses)
+    documents = list(iter_corpus(directory))
+    records = [SourceRecord(text=d.text, source=d.name, format="brat", trial_id=d.name)
+               for d in documents]
+    for document, trial in zip(documents, parse_records(records, nlp), strict=True):
+        entities = {entity.id: entity for entity in document.entities}
+        _score(trial, entities, document.relations, report, keep_misses)
     return report
 
 
-def _read_text(path: Path) -> str:
-    # Chia's offsets count "\r": keep line ends as stored.
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
-def _score(trial: Trial, entities: dict[str, _Entity],
-           relations: Iterable[tuple[str, str, str]], report: Report, keep: int) -> None:
+def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[BratRelation],
+           report: Report, keep: int) -> None:
     constraints = list(trial.iter_constraints())
     measured = [c for c in constraints
                 if c.kind in ("lab", "vital", "score", "substance", "measurement")
                 and c.value is not None and c.source != "structured"]
     gold: dict[str, list[tuple[Any, ...]]] = {}
-    ages: list[_Entity] = []
-    for kind, arg1, arg2 in relations:
+    ages: list[BratEntity] = []
+    for relation in relations:
+        kind, arg1, arg2 = relation.type, relation.arg1, relation.arg2
         if kind != "Has_value" or arg1 not in entities or arg2 not in entities:
             continue
         subject, value = entities[arg1], entities[arg2]

@@ -52,12 +52,23 @@ class BratEntity:
 
 
 @dataclass(frozen=True)
+class BratRelation:
+    """A binary relation: ``R1\tHas_value Arg1:T3 Arg2:T4``."""
+
+    id: str
+    type: str
+    arg1: str
+    arg2: str
+
+
+@dataclass(frozen=True)
 class BratDocument:
-    """One ``.txt`` file and its text-bound annotations."""
+    """One ``.txt`` file, its text-bound annotations and its binary relations."""
 
     name: str
     text: str
     entities: tuple[BratEntity, ...]
+    relations: tuple[BratRelation, ...] = ()
 
 
 def parse_ann(content: str, *, source: str = "<ann>") -> list[BratEntity]:
@@ -85,6 +96,20 @@ def parse_ann(content: str, *, source: str = "<ann>") -> list[BratEntity]:
     return entities
 
 
+def parse_relations(content: str) -> list[BratRelation]:
+    """The binary relations (``R`` lines) of the content of an ``.ann`` file."""
+    relations = []
+    for line in content.splitlines():
+        parts = line.split("\t")
+        if not line.startswith("R") or len(parts) < 2:
+            continue
+        kind, *args = parts[1].split()
+        named = dict(arg.split(":", 1) for arg in args if ":" in arg)
+        if "Arg1" in named and "Arg2" in named:
+            relations.append(BratRelation(parts[0], kind, named["Arg1"], named["Arg2"]))
+    return relations
+
+
 def read_document(txt_path: str | Path) -> BratDocument:
     """A ``.txt`` file and the ``.ann`` beside it (no ``.ann`` means no annotations)."""
     txt_path = Path(txt_path)
@@ -92,9 +117,12 @@ def read_document(txt_path: str | Path) -> BratDocument:
         text = handle.read()
     ann_path = txt_path.with_suffix(".ann")
     entities: list[BratEntity] = []
+    relations: list[BratRelation] = []
     if ann_path.is_file():
         with ann_path.open(encoding="utf-8", newline="") as handle:
-            entities = parse_ann(handle.read(), source=str(ann_path))
+            content = handle.read()
+        entities = parse_ann(content, source=str(ann_path))
+        relations = parse_relations(content)
     for entity in entities:
         if entity.end > len(text):
             raise InputError(
@@ -102,7 +130,7 @@ def read_document(txt_path: str | Path) -> BratDocument:
                 f"entity {entity.id} ends at {entity.end}, "
                 f"beyond the text's {len(text)} characters",
             )
-    return BratDocument(txt_path.stem, text, tuple(entities))
+    return BratDocument(txt_path.stem, text, tuple(entities), tuple(relations))
 
 
 def iter_corpus(directory: str | Path) -> Iterator[BratDocument]:
