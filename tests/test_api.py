@@ -62,3 +62,17 @@ def test_pipeline_components_are_registered_factories() -> None:
         assert span[0].is_sent_start
         assert span.end == len(doc) or doc[span.end].is_sent_start
     assert sum(1 for t in doc if t.is_sent_start) == 4  # header, "Adults", "2.", "Consent"
+
+
+def test_an_over_long_record_is_an_error_row_with_a_plain_reason() -> None:
+    from trialnlp.pipeline import build_pipeline, parse_records
+    from trialnlp.types import SourceRecord
+
+    nlp = build_pipeline(("trialnlp_sections", "trialnlp_criteria"))
+    nlp.max_length = 50
+    records = [SourceRecord("Inclusion Criteria:\n* adults", "a", "text", "A"),
+               SourceRecord("Inclusion Criteria:\n* " + "x " * 40, "b", "text", "B"),
+               SourceRecord("Inclusion Criteria:\n* consent", "c", "text", "C")]
+    trials = list(parse_records(records, nlp))
+    assert [(t.trial_id, t.status) for t in trials] == [("A", "ok"), ("B", "error"), ("C", "ok")]
+    assert trials[1].error.startswith("text is 102 characters, over the limit of 50 per record")

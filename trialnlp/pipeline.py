@@ -90,7 +90,11 @@ def parse_records(
     records: Iterable[SourceRecord | ReadError], nlp: Language | None = None,
     batch_size: int = 64,
 ) -> Iterator[Trial]:
-    """One Trial per record, in order; a ReadError becomes an error Trial."""
+    """One Trial per record, in order; a ReadError becomes an error Trial.
+
+    A record longer than ``nlp.max_length`` characters becomes an error Trial too (spaCy
+    would refuse it with a message about parser memory that names no record).
+    """
     nlp = nlp or default_pipeline()
     pending: list[SourceRecord | ReadError] = []
 
@@ -105,6 +109,12 @@ def parse_records(
         pending.clear()
 
     for record in records:
+        if isinstance(record, SourceRecord) and len(record.text) > nlp.max_length:
+            record = ReadError(
+                record.source,
+                f"text is {len(record.text):,} characters, over the limit of "
+                f"{nlp.max_length:,} per record (nlp.max_length); split the record or raise "
+                "the limit", record.trial_id)
         pending.append(record)
         if len(pending) >= batch_size:
             yield from flush()
