@@ -15,8 +15,20 @@ from .types import Constraint, Criterion, Section, SourceRecord, StructuredField
 
 __version__ = "0.1.0"
 
+_MATCHING = ("match", "load_patients", "Patient", "MatchResult")
+
+
+def __getattr__(name: str) -> object:
+    """``trialnlp.match`` and friends, imported on first use (pydantic, FHIR models)."""
+    if name in _MATCHING:
+        from . import matching
+
+        return getattr(matching, name)
+    raise AttributeError(f"module 'trialnlp' has no attribute {name!r}")
+
+
 __all__ = [
-    "Constraint", "Criterion", "InputError", "Section", "SourceRecord", "StructuredFields",
-    "Trial", "TrialnlpError", "__version__", "build_pipeline", "default_pipeline", "extract",
-    "extract_many",
+    "Constraint", "Criterion", "InputError", "MatchResult", "Patient", "Section",
+    "SourceRecord", "StructuredFields", "Trial", "TrialnlpError", "__version__",
+    "build_pipeline", "default_pipeline", "extract", "extract_many", "load_patients", "match",
 ]
