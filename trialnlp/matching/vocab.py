@@ -55,9 +55,15 @@ def concepts(name: str) -> tuple[Concept, ...]:
     return tuple(found)
 
 
+SYSTEM_ALIASES = {"SNOMEDCT": "SNOMED", "SCT": "SNOMED", "ICD10": "ICD10CM", "RXNORM": "RXNORM"}
+
+
 def _split(code: str) -> tuple[str, str]:
     system, _, value = code.partition(":")
-    return (system.upper(), value) if value else ("", code)
+    if not value:
+        return "", code
+    system = system.upper().replace("-", "").replace("_", "")
+    return SYSTEM_ALIASES.get(system, system), value
 
 
 def code_covers(wanted: str, have: str) -> bool:
