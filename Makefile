@@ -55,3 +55,20 @@ BENCH_INPUT ?= ../shared/corpora/ctgov/legacy_sample.jsonl
 
 bench: setup
 	$(BIN)/python tools/bench.py --input $(BENCH_INPUT) --json out/bench.json
+
+# The review report's headless-browser test (tests/report/test_report_browser.py): Debian's
+# chromium (apt-get, when it is missing and we are root) and Playwright to drive it (the
+# report-test extra).  Playwright never downloads a browser: the test launches the system one.
+.PHONY: browser
+
+browser: setup
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+		else \
+			echo "make browser: no chromium, and no root apt-get to install it" >&2; exit 1; \
+		fi; }
+	$(BIN)/python -c 'import playwright' 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -e ".[report-test]"
+

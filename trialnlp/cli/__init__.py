@@ -13,6 +13,7 @@ from .app import app
 from . import extract as _extract  # noqa: F401  isort: skip
 from . import show as _show  # noqa: F401  isort: skip
 from . import evaluate as _evaluate  # noqa: F401  isort: skip
+from . import report as _report  # noqa: F401  isort: skip
 from . import match as _match  # noqa: F401  isort: skip
 
 
