@@ -72,3 +72,23 @@ browser: setup
 	$(BIN)/python -c 'import playwright' 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e ".[report-test]"
 
+# Coverage-guided fuzzing (atheris + libFuzzer): fuzz/fuzz_readers.py (bytes -> every input
+# format) and fuzz/fuzz_splitter.py (text -> sections + criteria, offset invariants), each for
+# FUZZ_SECONDS, seeded from tests/fixtures/readers and seeds/.  New corpus inputs and any
+# finding (crash-*, timeout-*) go to out/fuzz/TARGET/; a finding stops the run (exit 1).
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= readers splitter
+FUZZ_FLAGS ?= -max_len=4096 -timeout=30 -rss_limit_mb=2048 -print_final_stats=1
+
+.PHONY: fuzz
+
+fuzz: setup
+	$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[fuzz]"
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p out/fuzz/$$target/corpus || exit 1; \
+		echo "fuzz: fuzz/fuzz_$$target.py for $(FUZZ_SECONDS)s"; \
+		$(BIN)/python fuzz/fuzz_$$target.py out/fuzz/$$target/corpus tests/fixtures/readers seeds \
+			-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=out/fuzz/$$target/ \
+			-dict=fuzz/$$target.dict $(FUZZ_FLAGS) \
+			|| exit 1; \
+	done

@@ -253,10 +253,11 @@ _LIMIT_HINT = _run_hint(_STANDALONE_LIMITS)
 _NUMBER_BODY = (
     r"(?:[-−](?=\.?[0-9]))?"
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
-    r"(?![0-9]|\.[0-9]|\s*(?:\\?\^|\*\*)|[⁰¹²³⁴⁵⁶⁷⁸⁹])"
+    r"(?![0-9]|\.[0-9]|\s*(?:\\?\^|\*\*)|[⁰¹²³⁴⁵⁶⁷⁸⁹]|[eE][-+]?[0-9])"
 )
-# not inside a word (HbA1c), a version (1.2.3), a power (10^9) or a date (2019-12-31)
-_NUMBER = re.compile(r"(?<![^\W_])(?<![.^])(?<!\*\*)(?<![0-9]-)" + _NUMBER_BODY)
+# not inside a word (HbA1c), a version (1.2.3), a power (10^9), E notation (1e309: never
+# read as 1) or a date (2019-12-31)
+_NUMBER = re.compile(r"(?<![^\W_])(?<![.^])(?<!\*\*)(?<![0-9]-)(?<![0-9][eE][-+])" + _NUMBER_BODY)
 _DIGIT = re.compile("[0-9]")
 _SECOND_NUMBER = re.compile(_NUMBER_BODY)  # after a range connector
 _DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")

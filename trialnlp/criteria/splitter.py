@@ -261,7 +261,7 @@ class _Splitter:
         self.width = _wrap_width(self.text, self.start, self.end)
         for line_start, line_end in _iter_lines(self.text, self.start, self.end):
             content = line_start
-            while content < line_end and self.text[content] in " \t\u00a0\r":
+            while content < line_end and self.text[content].isspace():  # \x0c, \u3000 too
                 content += 1
             if content >= line_end:
                 blank_before = True
@@ -346,7 +346,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop surrounding space and trailing separators or stray dashes (``process-``, ``;``)."""
     while start < end and text[start].isspace():
         start += 1
-    while end > start and text[end - 1] in _TRAILING:
+    while end > start and (text[end - 1] in _TRAILING or text[end - 1].isspace()):
         end -= 1
     return start, end
 

@@ -136,6 +136,10 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and "\x00" in value:
+        # NUL ends the cell in pandas' and spreadsheets' CSV readers; one for one, so
+        # lengths (and offsets) still match the text.
+        value = value.replace("\x00", "\ufffd")
     return neutralise(value)
 
 

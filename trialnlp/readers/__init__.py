@@ -14,6 +14,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,14 @@ from .detect import (
     head_text,
     sniff_format,
 )
-from .encoding import HEAD_SIZE, binary_kind, decode, normalise_newlines
+from .encoding import (
+    HEAD_SIZE,
+    binary_kind,
+    decode,
+    has_surrogates,
+    normalise_newlines,
+    replace_surrogates,
+)
 from .fields import find_trial_id, parse_age_limit, parse_healthy_volunteers, parse_sex
 from .inputs import STDIN, Opened, expand_inputs, open_file, open_stdin
 from .tabular import Fields, flat_record, read_csv, read_json, read_jsonl, sniff_delimiter
@@ -42,6 +50,7 @@ __all__ = [
     "parse_age_limit",
     "parse_healthy_volunteers",
     "parse_sex",
+    "read_bytes",
     "read_source",
     "read_sources",
 ]
@@ -76,12 +85,69 @@ def _read_all(
 ) -> Iterator[Result]:
     for item in expand_inputs(inputs):
         if isinstance(item, ReadError):
-            yield item
+            yield _valid_unicode(item)
         elif item == STDIN:
-            yield from _read_guarded("<stdin>", open_stdin, fmt, fields)
+            yield from map(_valid_unicode, _read_guarded("<stdin>", open_stdin, fmt, fields))
         else:
             path = Path(item)
-            yield from _read_guarded(str(path), partial(open_file, path), fmt, fields)
+            results = _read_guarded(str(path), partial(open_file, path), fmt, fields)
+            yield from map(_valid_unicode, results)
+
+
+def read_bytes(
+    data: bytes,
+    *,
+    name: str = "<bytes>",
+    suffix: str = "",
+    fmt: str | None = None,
+    text_field: str | None = None,
+    id_field: str | None = None,
+) -> Iterator[Result]:
+    """Records in ``data`` as ``read_sources`` reads a file ``name`` with extension ``suffix``.
+
+    Raises UsageError for an unknown ``fmt``; everything else becomes a ReadError.
+    """
+    _check_format(fmt)
+    stem = Path(name).stem or name
+    opened = Opened(name, stem, suffix, io.BytesIO(data), data[:HEAD_SIZE])
+    results = _read_guarded(name, lambda: opened, fmt, Fields(text_field, id_field))
+    return map(_valid_unicode, results)
+
+
+def _valid_unicode(result: Result) -> Result:
+    """``result`` with lone surrogates replaced by U+FFFD (see ``replace_surrogates``).
+
+    Only JSON ``\\ud800`` escapes, undecodable file names and API callers' strings carry
+    them; spaCy and the UTF-8 writers would fail on them later, far from the record.
+    """
+    if isinstance(result, ReadError):
+        parts = (result.source, result.reason, result.trial_id or "")
+        if not any(map(has_surrogates, parts)):
+            return result
+        return ReadError(
+            replace_surrogates(result.source),
+            replace_surrogates(result.reason),
+            replace_surrogates(result.trial_id) if result.trial_id else result.trial_id,
+        )
+    strings = (
+        result.text, result.source, result.trial_id or "", *result.warnings,
+        *result.structured.std_ages,
+    )
+    if not any(map(has_surrogates, strings)):
+        return result
+    warnings = tuple(map(replace_surrogates, result.warnings))
+    if has_surrogates(result.text):
+        warnings += ("invalid Unicode (lone surrogate code points) replaced with U+FFFD",)
+    return replace(
+        result,
+        text=replace_surrogates(result.text),
+        source=replace_surrogates(result.source),
+        trial_id=replace_surrogates(result.trial_id) if result.trial_id else result.trial_id,
+        structured=replace(
+            result.structured, std_ages=tuple(map(replace_surrogates, result.structured.std_ages))
+        ),
+        warnings=warnings,
+    )
 
 
 def _read_guarded(
@@ -188,7 +254,7 @@ def read_source(
     _check_format(fmt)
     fields = Fields(text_field, id_field)
     if isinstance(source, Mapping):
-        return [_raise_error(_mapping_record(source, fields))]
+        return [_raise_error(_valid_unicode(_mapping_record(source, fields)))]
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_existing_path(source)):
         name = os.fspath(source)
         if not os.path.exists(name):
@@ -205,8 +271,9 @@ def read_source(
         raise InputError(source, "no such file (the text looks like a file name, not criteria)")
     if fmt is None or fmt in ("text", "markdown"):
         text = normalise_newlines(source[1:] if source.startswith("\ufeff") else source)
-        return [page_record(text, source="<string>", fmt=fmt or "text", fallback_id=None)]
-    return [_raise_error(result) for result in _read_string(source, fmt, fields)]
+        record = page_record(text, source="<string>", fmt=fmt or "text", fallback_id=None)
+        return [_raise_error(_valid_unicode(record))]
+    return [_raise_error(_valid_unicode(result)) for result in _read_string(source, fmt, fields)]
 
 
 def _read_string(text: str, fmt: str, fields: Fields) -> Iterator[Result]:

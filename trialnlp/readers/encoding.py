@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -22,6 +23,9 @@ import charset_normalizer
 HEAD_SIZE = 64 * 1024
 """Bytes read ahead from every input to sniff its format and encoding."""
 _MIN_GUESS_BYTES = 32
+# Lone UTF-16 surrogates: a str can hold them (JSON "\\ud800" escapes, undecodable file
+# names, API callers), but spaCy's tokenizer and every UTF-8 writer refuse them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -64,6 +68,15 @@ def normalise_newlines(text: str) -> str:
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def has_surrogates(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates become U+FFFD, one for one, so offsets into the text still hold."""
+    return _SURROGATE.sub("\ufffd", text) if has_surrogates(text) else text
 
 
 def bom_encoding(data: bytes) -> tuple[str, int] | None:

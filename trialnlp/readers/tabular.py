@@ -296,7 +296,7 @@ def _jsonl_lines(
             continue
         line_source = f"{source}:line {number}"
         try:
-            value = json.loads(line)
+            value = json.loads(line.rstrip("\r\n"))  # an error's column then stays on this line
         except json.JSONDecodeError as error:
             counter.count += 1
             yield ReadError(
