@@ -3,7 +3,8 @@
 Measures, on one input (default: the 3,460 legacy CT.gov records in ../shared):
 
   (a) spaCy's blank English tokenizer alone over the criteria texts;
-  (b) the full default pipeline in one process (parse_records over the same records);
+  (b) the full default pipeline in one process (parse_records over the same records), and
+      the same with the NER model off (``--model off``: rules only);
   (c) the real batch engine, end to end (read -> pipeline -> CSV), with ``--jobs 1`` and
       ``--jobs N`` (default 2): the speed-up of N workers;
   (d) cold start: a fresh ``python -c`` that imports trialnlp, loads the default pipeline
@@ -207,11 +208,11 @@ def bench_tokenizer(texts: list[str]) -> dict[str, Any]:
             "mb_per_s": round(size / MIB / elapsed, 3)}
 
 
-def bench_pipeline(records: list[Any]) -> dict[str, Any]:
+def bench_pipeline(records: list[Any], model: str | None = None) -> dict[str, Any]:
     from trialnlp.pipeline import build_pipeline, parse_records
 
     started = time.perf_counter()
-    nlp = build_pipeline()
+    nlp = build_pipeline(model=model)
     load = time.perf_counter() - started
     criteria = text_bytes = criteria_bytes = constraints = 0
     started = time.perf_counter()
@@ -225,7 +226,8 @@ def bench_pipeline(records: list[Any]) -> dict[str, Any]:
         constraints += sum(1 for _ in trial.iter_constraints())
     elapsed = time.perf_counter() - started
     return {
-        "pipes": nlp.pipe_names, "load_s": round(load, 3), "trials": trials,
+        "pipes": nlp.pipe_names, "model": nlp.get_pipe("trialnlp_constraints").model,
+        "load_s": round(load, 3), "trials": trials,
         "criteria": criteria, "constraints": constraints, "seconds": round(elapsed, 3),
         "trials_per_s": round(trials / elapsed, 1), "criteria_per_s": round(criteria / elapsed, 1),
         "criteria_mb_per_s": round(criteria_bytes / MIB / elapsed, 3),
@@ -361,12 +363,17 @@ def main() -> None:
     result["tokenizer"] = tok = bench_tokenizer(texts)
     say(f"(a) blank tokenizer: {tok['texts_per_s']:.0f} texts/s, {tok['mb_per_s']:.2f} MB/s")
     result["pipeline_1_process"] = pipe = bench_pipeline(records)
-    del records, texts
     ratio = pipe["trials_per_s"] / tok["texts_per_s"]
-    say(f"(b) full pipeline, 1 process ({', '.join(pipe['pipes'])}): "
-        f"{pipe['trials_per_s']:.1f} trials/s, {pipe['criteria_per_s']:.0f} criteria/s, "
+    say(f"(b) full pipeline, 1 process ({', '.join(pipe['pipes'])}; --model "
+        f"{pipe['model']}): {pipe['trials_per_s']:.1f} trials/s, "
+        f"{pipe['criteria_per_s']:.0f} criteria/s, "
         f"{pipe['criteria_mb_per_s']:.3f} MB/s of criteria text; "
-        f"{ratio:.2f} of the tokenizer's throughput")
+        f"{ratio:.3f} of the tokenizer's throughput")
+    result["pipeline_1_process_rules_only"] = rules = bench_pipeline(records, model="off")
+    del records, texts
+    ratio_rules = rules["trials_per_s"] / tok["texts_per_s"]
+    say(f"    rules only (--model off): {rules['trials_per_s']:.1f} trials/s, "
+        f"{rules['criteria_per_s']:.0f} criteria/s; {ratio_rules:.3f} of the tokenizer's")
 
     inputs = [args.input] * args.repeat
     result["engine_jobs_1"] = one = bench_engine(inputs, 1, sample_memory=True)
@@ -418,6 +425,7 @@ def main() -> None:
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     result["summary"] = {
         "pipeline_vs_tokenizer": round(ratio, 3),
+        "pipeline_rules_only_vs_tokenizer": round(ratio_rules, 3),
         "speedup_jobs_n_vs_jobs_1": round(speedup_engine, 3),
         "speedup_jobs_n_vs_pipeline_1_process": round(speedup_pipeline, 3),
         "speedup_jobs_n_projected_idle_from_cpu": many["cpu_projection"]["speedup"],

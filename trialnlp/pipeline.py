@@ -38,20 +38,50 @@ DEFAULT_PIPES: tuple[str, ...] = (
     "trialnlp_sections",  # where the eligibility text is
     "trialnlp_criteria",  # the criteria tree; criteria become sentences
     "trialnlp_entities",  # lexicon terms, dictionary drugs, person cues
-    "trialnlp_context",  # negation / history / hypothetical (medspaCy ConText)
+    "trialnlp_context",  # negation / history / hypothetical (the ConText algorithm)
     "trialnlp_constraints",  # values, windows and mentions -> Constraint records
 )
 
 
-def build_pipeline(pipes: Iterable[str] = DEFAULT_PIPES) -> Language:
-    """A fresh pipeline with the given trialnlp components, in order."""
+# How much the NER model does (the ``trialnlp_constraints`` component's ``model``).
+MODEL_MODES: tuple[str, ...] = ("off", "values", "gaps", "all")
+DEFAULT_MODEL = "gaps"
+# The longest record (characters) parsed; a longer one becomes an error row.
+DEFAULT_MAX_CHARS = 1_000_000
+
+
+def check_model(model: str | None) -> None:
+    if model is not None and model not in MODEL_MODES:
+        raise ValueError(f"model={model!r}; expected one of {', '.join(MODEL_MODES)}")
+
+
+def build_pipeline(
+    pipes: Iterable[str] = DEFAULT_PIPES, *, model: str | None = None,
+    max_chars: int | None = None,
+) -> Language:
+    """A fresh pipeline with the given trialnlp components, in order.
+
+    ``model`` sets how much the NER model does (``off``, ``values``, ``gaps``: the
+    default, ``all``; see :class:`~trialnlp.constraints.component.ConstraintBuilder`);
+    ``max_chars`` the longest record it parses (``nlp.max_length``; default 1,000,000).
+    """
+    check_model(model)
     register_extensions()
     # The NER model's tokenizer: splits "AST≥2.5", "MTX(≤15" at comparators and brackets,
     # so rule and model components see the same tokens.
     nlp = customize_tokenizer(spacy.blank("en"))
+    nlp.max_length = DEFAULT_MAX_CHARS if max_chars is None else _check_max_chars(max_chars)
     for pipe in pipes:
-        nlp.add_pipe(pipe)
+        config = {"model": model} if model is not None and pipe == "trialnlp_constraints" \
+            else {}
+        nlp.add_pipe(pipe, config=config)
     return nlp
+
+
+def _check_max_chars(max_chars: int) -> int:
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    return max_chars
 
 
 @cache
@@ -61,9 +91,23 @@ def default_pipeline() -> Language:
 
 
 def _doc_for(nlp: Language, record: SourceRecord) -> Doc:
-    doc = nlp.make_doc(record.text)
+    # The tokenizer itself, not nlp.make_doc: the length was checked (too_long), against
+    # a limit that may be above nlp.max_length.
+    doc = nlp.tokenizer(record.text)
     doc._.trialnlp_is_page = record.is_page
     return doc
+
+
+def too_long(record: SourceRecord | ReadError, max_chars: int) -> ReadError | None:
+    """The error a record longer than ``max_chars`` characters becomes (checked before
+    anything is tokenized); None for a record within the limit, or a ReadError."""
+    if not isinstance(record, SourceRecord) or len(record.text) <= max_chars:
+        return None
+    return ReadError(
+        record.source,
+        f"text is {len(record.text):,} characters, over the limit of {max_chars:,} per "
+        "record; split the record or raise the limit with --max-chars",
+        record.trial_id)
 
 
 def _trial_from(doc: Doc, record: SourceRecord) -> Trial:
@@ -88,19 +132,25 @@ def _trial_from(doc: Doc, record: SourceRecord) -> Trial:
 
 def parse_records(
     records: Iterable[SourceRecord | ReadError], nlp: Language | None = None,
-    batch_size: int = 64,
+    batch_size: int = 64, *, model: str | None = None, max_chars: int | None = None,
 ) -> Iterator[Trial]:
     """One Trial per record, in order; a ReadError becomes an error Trial.
 
-    A record longer than ``nlp.max_length`` characters becomes an error Trial too (spaCy
-    would refuse it with a message about parser memory that names no record).
+    A record longer than ``max_chars`` characters (default ``nlp.max_length``) becomes an
+    error Trial too, before it is tokenized.  ``model`` overrides, for this call, the
+    mode of the pipeline's ``trialnlp_constraints`` component (see :data:`MODEL_MODES`).
     """
+    check_model(model)
     nlp = nlp or default_pipeline()
+    limit = nlp.max_length if max_chars is None else _check_max_chars(max_chars)
+    component_cfg = {"trialnlp_constraints": {"model": model}} \
+        if model is not None and "trialnlp_constraints" in nlp.pipe_names else None
     pending: list[SourceRecord | ReadError] = []
 
     def flush() -> Iterator[Trial]:
         good = [r for r in pending if isinstance(r, SourceRecord)]
-        docs = iter(nlp.pipe((_doc_for(nlp, r) for r in good), batch_size=batch_size))
+        docs = iter(nlp.pipe((_doc_for(nlp, r) for r in good), batch_size=batch_size,
+                             component_cfg=component_cfg))
         for item in pending:
             if isinstance(item, ReadError):
                 yield Trial.failed(item.trial_id, item.source, item.reason)
@@ -109,13 +159,7 @@ def parse_records(
         pending.clear()
 
     for record in records:
-        if isinstance(record, SourceRecord) and len(record.text) > nlp.max_length:
-            record = ReadError(
-                record.source,
-                f"text is {len(record.text):,} characters, over the limit of "
-                f"{nlp.max_length:,} per record (nlp.max_length); split the record or raise "
-                "the limit", record.trial_id)
-        pending.append(record)
+        pending.append(too_long(record, limit) or record)
         if len(pending) >= batch_size:
             yield from flush()
     yield from flush()
@@ -123,9 +167,13 @@ def parse_records(
 
 def extract(
     source: str | os.PathLike[str] | Mapping[str, Any], trial_id: str | None = None,
-    nlp: Language | None = None, **read_options: Any,
+    nlp: Language | None = None, *, model: str | None = None, max_chars: int | None = None,
+    **read_options: Any,
 ) -> Trial:
     """Parse one trial from text, a file path or a record (dict).
+
+    ``model`` (``off``, ``values``, ``gaps``, ``all``) and ``max_chars`` as for
+    :func:`parse_records`; by default the pipeline's own (``gaps``, 1,000,000).
 
     Raises :class:`~trialnlp.errors.InputError` when the input cannot be read, or when it
     holds more than one trial (use :func:`extract_many`).
@@ -138,22 +186,25 @@ def extract(
     record = records[0]
     if trial_id is not None:
         record = replace(record, trial_id=trial_id)
-    return next(parse_records([record], nlp))
+    return next(parse_records([record], nlp, model=model, max_chars=max_chars))
 
 
 def extract_many(
     sources: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-    nlp: Language | None = None, batch_size: int = 64, **read_options: Any,
+    nlp: Language | None = None, batch_size: int = 64, *, model: str | None = None,
+    max_chars: int | None = None, **read_options: Any,
 ) -> Iterator[Trial]:
     """Lazily parse every trial in files, directories, globs or ``-`` (stdin).
 
-    Records that cannot be read are yielded as Trials with ``status == "error"``.
+    Records that cannot be read, or longer than ``max_chars``, are yielded as Trials with
+    ``status == "error"``; ``model`` as for :func:`parse_records`.
     """
     from .readers import read_sources
 
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
-    yield from parse_records(read_sources(sources, **read_options), nlp, batch_size)
+    yield from parse_records(read_sources(sources, **read_options), nlp, batch_size,
+                             model=model, max_chars=max_chars)
 
 
 def _describe(source: object) -> str:

@@ -98,3 +98,28 @@ def test_cli_engine_dask_starts_a_local_cluster(tmp_path: Path) -> None:
                                       "--engine", "dask", "-j", "1", "--chunk-size", "8"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d.jsonl").read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+
+
+def test_dask_engine_and_map_dask_take_the_model_mode_and_size_limit(tmp_path: Path,
+                                                                      cluster, client) -> None:
+    from .test_options import LONG, MODEL_ROWS, MODES_TEXT, _model_rows, _write
+
+    data = _write(tmp_path / "in.jsonl", [MODES_TEXT, LONG, "- adults"] * 3)
+    options = {"model": "all", "max_chars": 700}
+    run_batch([data], tmp_path / "ref", jobs=1, **options)
+    summary = run_batch([data], tmp_path / "dask", engine="dask", chunk_size=2,
+                        scheduler=cluster.scheduler_address, **options)
+    assert (summary.trials, summary.errors) == (9, 3)
+    assert read_bytes(tmp_path / "dask") == read_bytes(tmp_path / "ref")
+
+    bag = dask_bag.from_sequence([MODES_TEXT, LONG], npartitions=2)
+    for mode, rows in MODEL_ROWS.items():
+        trials = map_dask(bag, model=mode, max_chars=700).compute()
+        assert _model_rows(trials[0]) == rows
+        assert trials[1].status == "error" and "over the limit of 700" in trials[1].error
+    frame = dask_dataframe.from_pandas(
+        pd.DataFrame({"nct_id": ["A", "B"], "criteria": [MODES_TEXT, LONG]}), npartitions=1)
+    constraints = map_dask(frame, table="constraints", model="off").compute()
+    assert set(constraints["source"]) == {"rule"}
+    trials = map_dask(frame, table="trials", max_chars=700).compute()
+    assert trials["status"].tolist() == ["ok", "error"]

@@ -75,3 +75,46 @@ def test_unknown_input_format_is_a_clear_error(tmp_path) -> None:
     result = runner.invoke(app, ["extract", str(SEEDS), "--input-format", "yaml", "--quiet"])
     assert result.exit_code == EXIT_INPUT
     assert "unknown format 'yaml'" in result.stderr
+
+
+def _constraint_sources(folder: Path) -> list[str]:
+    with (folder / "constraints.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return [row["source"] for row in csv.DictReader(handle)]
+
+
+def test_model_option_off_leaves_no_model_constraints(tmp_path) -> None:
+    seed = str(SEEDS / "004_c4fdd0b1cc6cde60.txt")
+    default = runner.invoke(app, ["extract", seed, "-o", str(tmp_path / "gaps"), "-q"])
+    off = runner.invoke(app, ["extract", seed, "-o", str(tmp_path / "off"), "--model", "off",
+                              "-q"])
+    assert default.exit_code == 0 and off.exit_code == 0, off.output
+    assert _constraint_sources(tmp_path / "gaps").count("model") == 3
+    sources = _constraint_sources(tmp_path / "off")
+    assert "model" not in sources
+    # The rules' constraints are the same either way.
+    assert sources.count("rule") == _constraint_sources(tmp_path / "gaps").count("rule")
+
+
+def test_model_option_rejects_an_unknown_mode(tmp_path) -> None:
+    result = runner.invoke(app, ["extract", str(SEEDS), "-o", str(tmp_path), "--model", "fast"])
+    assert result.exit_code == 2
+    assert "fast" in result.stderr and "off" in result.stderr
+
+
+def test_max_chars_makes_a_long_record_an_error_row(tmp_path) -> None:
+    data = tmp_path / "batch.jsonl"
+    long_text = "Inclusion Criteria:\\n- " + "adults of any age; " * 40  # 782 characters
+    data.write_text('{"nct_id": "NCT1", "criteria": "Inclusion Criteria:\\n- adults"}\n'
+                    f'{{"nct_id": "NCT2", "criteria": "{long_text}"}}\n', encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(data), "-o", str(tmp_path / "o"),
+                                 "--max-chars", "500"])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "o" / "trials.csv").open(encoding="utf-8-sig", newline="") as handle:
+        trials = list(csv.DictReader(handle))
+    assert [(t["trial_id"], t["status"]) for t in trials] == [("NCT1", "ok"), ("NCT2", "error")]
+    assert trials[1]["error"].startswith("text is 782 characters, over the limit of 500 per")
+    assert "--max-chars" in trials[1]["error"]
+    assert "over the limit of 500" in result.stderr and "1 errors" in result.stderr
+    default = runner.invoke(app, ["extract", str(data), "-o", str(tmp_path / "d"), "-q"])
+    assert default.exit_code == 0
+    assert runner.invoke(app, ["extract", str(data), "--max-chars", "0"]).exit_code == 2

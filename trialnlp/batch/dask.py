@@ -16,7 +16,7 @@ from ..readers.encoding import normalise_newlines
 from ..readers.tabular import Fields, flat_record
 from ..readers.text import page_record
 from ..trial import COLUMNS, TABLES, Trial
-from .worker import Item, Pipes, process_items, worker_pipeline
+from .worker import Item, ParseOptions, Pipes, process_items, worker_pipeline
 
 
 def _require_dask() -> None:
@@ -65,15 +65,16 @@ def _as_record(value: Any, source: str, fields: Fields) -> Item:
     return ReadError(source, f"expected a record (dict) or text, got {type(value).__name__}")
 
 
-def _trials(values: Iterable[tuple[str, Any]], fields: Fields, pipes: Pipes) -> list[Trial]:
-    items = [_as_record(value, source, fields) for source, value in values]
-    return process_items(items, worker_pipeline(pipes)) if items else []
+def _trials(values: Iterable[tuple[str, Any]], fields: Fields, pipes: Pipes,
+            options: ParseOptions) -> list[Trial]:
+    items = [options.limit(_as_record(value, source, fields)) for source, value in values]
+    return process_items(items, worker_pipeline(pipes), options=options) if items else []
 
 
 def _bag_partition(partition: Iterable[Any], number: int, fields: Fields, pipes: Pipes,
-                   table: str | None) -> list[Any]:
+                   table: str | None, options: ParseOptions) -> list[Any]:
     trials = _trials(((f"partition {number} #{i + 1}", v) for i, v in enumerate(partition)),
-                     fields, pipes)
+                     fields, pipes, options)
     if table is None:
         return trials
     return [row for trial in trials for row in trial.rows(table)]  # type: ignore[arg-type]
@@ -90,13 +91,13 @@ def _frame(rows: list[dict[str, Any]], table: str) -> Any:
 
 
 def _frame_partition(frame: Any, fields: Fields, pipes: Pipes, table: str,
-                     text_column: str, id_column: str | None) -> Any:
+                     text_column: str, id_column: str | None, options: ParseOptions) -> Any:
     columns = [c for c in frame.columns if c in (text_column, id_column) or c in _STRUCTURED]
     values = (
         (f"row {index}", {k: _plain(v) for k, v in row.items()})
         for index, row in zip(frame.index, frame[columns].to_dict("records"), strict=True)
     )
-    trials = _trials(values, fields, pipes)
+    trials = _trials(values, fields, pipes, options)
     return _frame([row for trial in trials for row in trial.rows(table)], table)  # type: ignore[arg-type]
 
 
@@ -118,7 +119,8 @@ def _plain(value: Any) -> Any:
 
 def map_dask(
     data: Any, text_column: str = "criteria", id_column: str | None = "nct_id", *,
-    table: str | None = None, pipes: Pipes = None,
+    table: str | None = None, pipes: Pipes = None, model: str | None = None,
+    max_chars: int | None = None,
 ) -> Any:
     """Map the trialnlp pipeline over a Dask bag or dataframe, lazily (nothing runs until
     you ``.compute()``, ``.to_parquet()``, ...).
@@ -132,9 +134,17 @@ def map_dask(
       ``id_column``, or CT.gov API v2 studies) or of texts: returns a bag of
       :class:`~trialnlp.trial.Trial` (``table=None``), or of the row dicts of ``table``.
 
+    ``model`` (``off``, ``values``, ``gaps``: default, ``all``) and ``max_chars`` (default
+    1,000,000) as for ``trialnlp extract --model / --max-chars``.
+
     Each worker process builds the pipeline once and keeps it.  Every element becomes one
-    Trial; one that cannot be read becomes a Trial with ``status == "error"``.
+    Trial; one that cannot be read, or is over ``max_chars``, becomes a Trial with
+    ``status == "error"``.
     """
+    try:
+        options = ParseOptions(model, max_chars)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     _require_dask()
     import dask.bag as db
     import dask.dataframe as dd
@@ -148,7 +158,7 @@ def map_dask(
                              f"columns: {', '.join(map(str, data.columns))}")
         table = table or "criteria"
         return data.map_partitions(
-            _frame_partition, fields, pipes, table, text_column, id_column,
+            _frame_partition, fields, pipes, table, text_column, id_column, options,
             meta=_frame([], table),
         )
     if isinstance(data, db.Bag):
@@ -156,7 +166,7 @@ def map_dask(
 
         parts = data.to_delayed(optimize_graph=False)
         return db.from_delayed([
-            delayed(_bag_partition, pure=True)(part, number, fields, pipes, table)
+            delayed(_bag_partition, pure=True)(part, number, fields, pipes, table, options)
             for number, part in enumerate(parts)
         ])
     raise TypeError(f"map_dask() takes a dask bag or dataframe, not {type(data).__name__}")

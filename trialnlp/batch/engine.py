@@ -37,7 +37,9 @@ from ..errors import TrialnlpError, UsageError
 from ..trial import Trial
 from .codec import decode_trial
 from .worker import (
+    DEFAULT_OPTIONS,
     Item,
+    ParseOptions,
     Pipes,
     Render,
     init_worker,
@@ -80,17 +82,19 @@ class Engine(Protocol):
 class InProcessEngine:
     """``--jobs 1``: the pipeline in this process, no workers."""
 
-    def __init__(self, nlp: Language | None = None, pipes: Pipes = None) -> None:
+    def __init__(self, nlp: Language | None = None, pipes: Pipes = None,
+                 options: ParseOptions = DEFAULT_OPTIONS) -> None:
         self.nlp = nlp if nlp is not None else worker_pipeline(pipes)
+        self.options = options
 
     def map_chunks(
         self, chunks: Iterable[list[Item]], render: Render | None = None
     ) -> Iterator[list[Any]]:
         for chunk in chunks:
             if render is None:
-                yield process_items(chunk, self.nlp)
+                yield process_items(chunk, self.nlp, options=self.options)
             else:
-                yield render_items(chunk, self.nlp, render)
+                yield render_items(chunk, self.nlp, render, self.options)
 
     def close(self, cancel: bool = False) -> None:
         pass
@@ -101,6 +105,7 @@ class _FutureEngine:
 
     max_in_flight: int
     pipes: Pipes
+    options: ParseOptions
 
     def _submit(self, chunk: list[dict[str, Any]], render: Render | None) -> Any:
         raise NotImplementedError
@@ -113,6 +118,7 @@ class _FutureEngine:
     ) -> Iterator[list[Any]]:
         pending: deque[tuple[list[str], Any]] = deque()
         for chunk in chunks:
+            chunk = [self.options.limit(item) for item in chunk]  # too long: not sent
             texts = [record_text(item) for item in chunk]
             plain = [record_to_dict(item) for item in chunk]
             pending.append((texts, self._submit(plain, render)))
@@ -143,7 +149,8 @@ class ProcessEngine(_FutureEngine):
     """
 
     def __init__(self, jobs: int, pipes: Pipes = None, max_in_flight: int | None = None,
-                 recycle_after: int | None = DEFAULT_RECYCLE_AFTER) -> None:
+                 recycle_after: int | None = DEFAULT_RECYCLE_AFTER,
+                 options: ParseOptions = DEFAULT_OPTIONS) -> None:
         _check_main_module()
         self.context = multiprocessing.get_context(start_method())
         if start_method() == "forkserver":
@@ -151,6 +158,7 @@ class ProcessEngine(_FutureEngine):
             # the default pipeline, already.
             self.context.set_forkserver_preload(["trialnlp.batch.preload"])
         self.jobs, self.pipes, self.recycle_after = jobs, pipes, recycle_after
+        self.options = options
         self.max_in_flight = max_in_flight or 2 * jobs
         self.retired: list[ProcessPoolExecutor] = []
         self.executor = self._pool()
@@ -169,7 +177,7 @@ class ProcessEngine(_FutureEngine):
             self.executor, self.submitted = self._pool(), 0
         self.submitted += 1
         try:
-            return self.executor.submit(run_chunk, chunk, self.pipes, render)
+            return self.executor.submit(run_chunk, chunk, self.pipes, render, self.options)
         except BrokenProcessPool as error:
             raise _broken(error) from error
 
@@ -209,16 +217,18 @@ class DaskEngine(_FutureEngine):
     local cluster of ``jobs`` single-threaded worker processes."""
 
     def __init__(self, scheduler: str | None = None, jobs: int | None = None, pipes: Pipes = None,
-                 max_in_flight: int | None = None, client: Any = None) -> None:
+                 max_in_flight: int | None = None, client: Any = None,
+                 options: ParseOptions = DEFAULT_OPTIONS) -> None:
         from .dask import connect
 
-        self.pipes = pipes
+        self.pipes, self.options = pipes, options
         self.client, self._owned = connect(scheduler, jobs, client)
         workers = max(1, sum(self.client.nthreads().values()))
         self.max_in_flight = max_in_flight or 2 * workers
 
     def _submit(self, chunk: list[dict[str, Any]], render: Render | None) -> Any:
-        return self.client.submit(run_chunk, chunk, self.pipes, render, pure=False)
+        return self.client.submit(run_chunk, chunk, self.pipes, render, self.options,
+                                  pure=False)
 
     def close(self, cancel: bool = False) -> None:
         for closable in reversed(self._owned):
@@ -226,22 +236,23 @@ class DaskEngine(_FutureEngine):
 
 
 def make_engine(engine: str = "process", jobs: int | None = None, *, scheduler: str | None = None,
-                pipes: Pipes = None, nlp: Language | None = None) -> Engine:
+                pipes: Pipes = None, nlp: Language | None = None,
+                options: ParseOptions = DEFAULT_OPTIONS) -> Engine:
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     if engine == "dask":
-        return DaskEngine(scheduler, jobs, pipes)
+        return DaskEngine(scheduler, jobs, pipes, options=options)
     if engine != "process":
         raise UsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
     if jobs == 1:
-        return InProcessEngine(nlp, pipes)
+        return InProcessEngine(nlp, pipes, options)
     if nlp is not None:
         raise UsageError("a pipeline object cannot be sent to worker processes; "
                          "pass pipes=(component names) or use jobs=1")
-    return ProcessEngine(jobs, pipes)
+    return ProcessEngine(jobs, pipes, options=options)
 
 
 def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -253,17 +264,23 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def trial_chunks(
     records: Iterable[Item], *, jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
     engine: str = "process", scheduler: str | None = None, pipes: Pipes = None,
-    nlp: Language | None = None, render: Render | None = None,
+    nlp: Language | None = None, render: Render | None = None, model: str | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[list[Any]]:
     """For each chunk of ``chunk_size`` records, in order, the Trials made from it; with
     ``render`` (a writer's renderer), ``(summary, render(trial))`` pairs instead, made
-    where the trials are (:func:`trialnlp.batch.worker.run_chunk`).
+    where the trials are (:func:`trialnlp.batch.worker.run_chunk`).  ``model`` and
+    ``max_chars`` as for :func:`trialnlp.pipeline.parse_records`.
 
     Workers are started only when there is more than one chunk: a small input runs in
     this process, with the same result and without the workers' start-up time.
     """
     if chunk_size < 1:
         raise UsageError(f"chunk size must be at least 1, got {chunk_size}")
+    try:
+        options = ParseOptions(model, max_chars)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     chunks = chunked(records, chunk_size)
     head = list(islice(chunks, 2))
     if not head:
@@ -271,7 +288,8 @@ def trial_chunks(
     chunks = chain(head, chunks)
     if engine == "process" and len(head) == 1 and scheduler is None:
         jobs = 1
-    runner = make_engine(engine, jobs, scheduler=scheduler, pipes=pipes, nlp=nlp)
+    runner = make_engine(engine, jobs, scheduler=scheduler, pipes=pipes, nlp=nlp,
+                         options=options)
     try:
         yield from runner.map_chunks(chunks, render)
     except BaseException:

@@ -9,12 +9,14 @@ and how long each output file was at that moment::
     {"trialnlp_progress": 1, "fingerprint": "...", "format": "csv", "records": 4096,
      "files": {"trials.csv": 812345, "criteria.csv": 9123456, "constraints.csv": 120},
      "counts": {"trials": 4096, "criteria": 51234, "constraints": 0, "errors": 3},
-     "complete": false, "updated": "2025-01-01T12:00:00Z"}
+     "complete": false, "options": {"model": "gaps", "max_chars": 1000000, ...},
+     "updated": "2025-01-01T12:00:00Z"}
 
 It is rewritten atomically (temporary file + rename) after every chunk, once that
 chunk's rows have been flushed, so it never claims more than is on disk.  ``--resume``
-checks the fingerprint (trialnlp version, pipeline, input and output options, and every
-input file's path, size and modification time), cuts each output file back to the
+checks the fingerprint (trialnlp version, pipeline, model mode, size limit, input and
+output options, and every input file's path, size and modification time; the options are
+also kept in plain, so a refusal can say which one changed), cuts each output file back to the
 recorded length (dropping rows a hard kill left after the last checkpoint), skips that many
 input records and appends.  A Parquet file is complete only once closed, so for Parquet
 ``records`` is 0 until the writer closes (at the end, or on Ctrl-C / SIGTERM); after a
@@ -46,6 +48,7 @@ class Checkpoint:
     files: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     complete: bool = False
+    options: dict[str, Any] = field(default_factory=dict)  # what the fingerprint covers
 
 
 def progress_path(out: str | os.PathLike[str], directory_layout: bool) -> Path:
@@ -77,6 +80,7 @@ def load(path: Path) -> Checkpoint | None:
             files={str(k): int(v) for k, v in data["files"].items()},
             counts={k: int(data["counts"].get(k, 0)) for k in COUNT_KEYS},
             complete=bool(data["complete"]),
+            options=dict(data.get("options") or {}),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise TrialnlpError(f"cannot resume: {path} is damaged ({error})") from error
@@ -95,6 +99,25 @@ def save(path: Path, checkpoint: Checkpoint) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def changed_options(recorded: dict[str, Any], current: dict[str, Any]) -> str:
+    """What differs between the options of a recorded run and this one, for a message
+    (``--model was 'gaps', now 'off'``); empty when nothing recorded differs."""
+    changes = []
+    for key in sorted(recorded.keys() | current.keys()):
+        before, now = recorded.get(key), current.get(key)
+        if json.dumps(before, sort_keys=True, default=str) != json.dumps(now, sort_keys=True,
+                                                                           default=str):
+            name = OPTION_NAMES.get(key, key)
+            changes.append(f"{name} was {before!r}, now {now!r}")
+    return "; ".join(changes)
+
+
+# How each fingerprinted option is called on the command line.
+OPTION_NAMES = {"model": "--model", "max_chars": "--max-chars", "format": "--format",
+                "read": "--input-format/--text-field/--id-field", "pipes": "the pipeline",
+                "trialnlp": "the trialnlp version"}
 
 
 def file_sizes(paths: list[Path], base: Path) -> dict[str, int]:

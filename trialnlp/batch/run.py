@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import TrialnlpError
+from ..errors import TrialnlpError, UsageError
 from ..export.writers import APPENDABLE, flush_writer, open_writer, resolve_format
-from ..pipeline import DEFAULT_PIPES
+from ..pipeline import DEFAULT_MAX_CHARS, DEFAULT_MODEL, DEFAULT_PIPES
 from ..readers import read_sources
 from . import resume as progress_file
 from .engine import DEFAULT_CHUNK_SIZE, trial_chunks
 from .inputs import ByteProgress, Inputs, scan_inputs, stream_records
-from .worker import Pipes, Summary, summarize
+from .worker import ParseOptions, Pipes, Summary, summarize
 
 
 @dataclass(slots=True)
@@ -94,11 +94,14 @@ def run_batch(
     text_field: str | None = None,
     id_field: str | None = None,
     pipes: Pipes = None,
+    model: str = DEFAULT_MODEL,
+    max_chars: int = DEFAULT_MAX_CHARS,
     on_progress: Callable[[BatchProgress], Any] | None = None,
     max_error_samples: int = 20,
 ) -> BatchSummary:
     """Read ``inputs``, run the pipeline (``jobs`` workers; default: all cores), write
-    ``out`` (as ``trialnlp extract -o``), and return the summary.
+    ``out`` (as ``trialnlp extract -o``), and return the summary.  ``model`` (``off``,
+    ``values``, ``gaps``, ``all``) and ``max_chars`` as ``--model`` and ``--max-chars``.
 
     With ``resume=True`` an interrupted run into the same ``out`` is continued: the
     records already written are skipped and the rest appended, so the output equals that
@@ -106,6 +109,10 @@ def run_batch(
     :class:`~trialnlp.errors.TrialnlpError` when the run cannot start or continue.
     """
     started = time.perf_counter()
+    try:
+        ParseOptions(model, max_chars)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     inputs = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
     read_options = {k: v for k, v in (("fmt", input_format), ("text_field", text_field),
                                       ("id_field", id_field)) if v is not None}
@@ -118,10 +125,9 @@ def run_batch(
         directory = fmt in ("csv", "parquet") and Path(out).suffix.lower() != f".{fmt}"
         ppath = progress_file.progress_path(out, directory)
     summary = BatchSummary(progress_file=str(ppath) if ppath else None)
-    fingerprint = progress_file.fingerprint(
-        trialnlp=__version__, pipes=list(pipes or DEFAULT_PIPES), inputs=scan.digest,
-        read=read_options, format=fmt,
-    )
+    options = {"trialnlp": __version__, "pipes": list(pipes or DEFAULT_PIPES),
+               "read": read_options, "format": fmt, "model": model, "max_chars": max_chars}
+    fingerprint = progress_file.fingerprint(inputs=scan.digest, **options)
 
     start = 0
     if resume:
@@ -131,9 +137,14 @@ def run_batch(
             raise TrialnlpError("--resume needs input files: standard input cannot be read again")
         state = progress_file.load(ppath)
         if state is not None and state.fingerprint != fingerprint:
+            changes = progress_file.changed_options(state.options, options) \
+                if state.options else ""
+            what = f"the options differ ({changes})" if changes else \
+                "the inputs (paths, sizes, modification times) or options differ"
             raise TrialnlpError(
-                f"cannot resume: the inputs or options differ from those of the run recorded "
-                f"in {ppath}; run again without --resume to start over"
+                f"cannot resume: {what} from those of the run recorded in {ppath}; resume "
+                "with the same inputs and options, or run again without --resume to start "
+                "over"
             )
         if state is not None and state.complete:
             _add_counts(summary, state.counts)
@@ -160,7 +171,7 @@ def run_batch(
             sizes = progress_file.file_sizes(paths, base)
             counts = summary.counts()
         progress_file.save(ppath, progress_file.Checkpoint(
-            fingerprint, fmt, records, sizes, counts, complete))
+            fingerprint, fmt, records, sizes, counts, complete, options))
 
     closed = False
     dirty = False  # a chunk is half written (only an exception, never a signal, leaves one)
@@ -187,7 +198,8 @@ def run_batch(
         render = getattr(writer, "renderer", None) if hasattr(writer, "write_rendered") \
             else None
         chunks = trial_chunks(records, jobs=jobs, chunk_size=chunk_size, engine=engine,
-                              scheduler=scheduler, pipes=pipes, render=render)
+                              scheduler=scheduler, pipes=pipes, render=render, model=model,
+                              max_chars=max_chars)
         for results in chunks:
             with _signals_held():
                 dirty = True

@@ -19,12 +19,20 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from spacy.language import Language
 
 from ..errors import TrialnlpError
-from ..pipeline import build_pipeline, default_pipeline, parse_records
+from ..pipeline import (
+    DEFAULT_MAX_CHARS,
+    build_pipeline,
+    check_model,
+    default_pipeline,
+    parse_records,
+    too_long,
+)
 from ..trial import Trial
 from ..types import ReadError, SourceRecord, StructuredFields
 from .codec import encode_trial
@@ -32,6 +40,29 @@ from .codec import encode_trial
 Item = SourceRecord | ReadError
 PlainItem = dict[str, Any]
 Pipes = tuple[str, ...] | None  # None: the default pipeline
+
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Per-run options of the pipeline, sent with every chunk (the pipeline of a worker is
+    built once, whatever they are).  None: the pipeline's own setting."""
+
+    model: str | None = None  # off | values | gaps | all (parse_records(model=))
+    max_chars: int | None = None  # the longest record parsed (parse_records(max_chars=))
+
+    def __post_init__(self) -> None:
+        check_model(self.model)
+        if self.max_chars is not None and self.max_chars < 1:
+            raise ValueError(f"max_chars must be at least 1, got {self.max_chars}")
+
+    def limit(self, item: Item) -> Item:
+        """``item``, or the error it becomes when it is over the size limit: checked where
+        the records are read, before a long text is sent anywhere."""
+        return too_long(item, self.max_chars or DEFAULT_MAX_CHARS) or item
+
+
+DEFAULT_OPTIONS = ParseOptions()
 
 _pipelines: dict[Pipes, Language] = {}
 _lock = threading.Lock()
@@ -102,19 +133,22 @@ def _exit_with_parent() -> None:
 
 
 # -- processing ----------------------------------------------------------------------------
-def process_items(items: Sequence[Item], nlp: Language, batch_size: int = 64) -> list[Trial]:
-    """One Trial per item, in order, whatever happens.
+def process_items(items: Sequence[Item], nlp: Language, batch_size: int = 64,
+                  options: ParseOptions = DEFAULT_OPTIONS) -> list[Trial]:
+    """One Trial per item, in order, whatever happens (``options``: model mode, size limit).
 
     A record that makes the pipeline itself raise becomes an error Trial naming the
     exception (the rest of the chunk is redone one record at a time), so a batch never
     loses a record and never stops on one.
     """
     with contextlib.suppress(Exception):  # the record at fault is isolated below
-        return list(parse_records(items, nlp, batch_size))
+        return list(parse_records(items, nlp, batch_size, model=options.model,
+                                  max_chars=options.max_chars))
     trials: list[Trial] = []
     for item in items:
         try:
-            trials.extend(parse_records([item], nlp, 1))
+            trials.extend(parse_records([item], nlp, 1, model=options.model,
+                                        max_chars=options.max_chars))
         except Exception as error:
             trials.append(Trial.failed(
                 item.trial_id, item.source,
@@ -137,13 +171,16 @@ def summarize(trial: Trial) -> Summary:
             sum(1 for _ in trial.iter_constraints()))
 
 
-def render_items(items: Sequence[Item], nlp: Language, render: Render) -> list[Any]:
+def render_items(items: Sequence[Item], nlp: Language, render: Render,
+                 options: ParseOptions = DEFAULT_OPTIONS) -> list[Any]:
     """``(summarize(trial), render(trial))`` for the trial of each item, in order."""
-    return [(summarize(trial), render(trial)) for trial in process_items(items, nlp)]
+    return [(summarize(trial), render(trial))
+            for trial in process_items(items, nlp, options=options)]
 
 
 def run_chunk(
-    chunk: Iterable[PlainItem], pipes: Pipes = None, render: Render | None = None
+    chunk: Iterable[PlainItem], pipes: Pipes = None, render: Render | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
 ) -> list[Any]:
     """Worker entry point: plain records in, one result per record out, in order.
 
@@ -157,6 +194,6 @@ def run_chunk(
     items = [record_from_dict(data) for data in chunk]
     nlp = worker_pipeline(pipes)
     if render is not None:
-        return render_items(items, nlp, render)
-    trials = process_items(items, nlp)
+        return render_items(items, nlp, render, options)
+    trials = process_items(items, nlp, options=options)
     return [encode_trial(t, record_text(i)) for t, i in zip(trials, items, strict=True)]

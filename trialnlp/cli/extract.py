@@ -7,6 +7,7 @@ terminal only), the summary, and exit codes.
 from __future__ import annotations
 
 import contextlib
+import enum
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +26,34 @@ from rich.progress import (
 
 from ..batch import DEFAULT_CHUNK_SIZE, BatchInterrupted, BatchProgress, run_batch
 from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
+from ..pipeline import DEFAULT_MAX_CHARS, DEFAULT_MODEL, MODEL_MODES
 from .app import app
 from .common import FormatOption, IdField, Inputs, TextField, fail, is_terminal, stderr
 
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
+
+
+class ModelMode(enum.StrEnum):
+    """``--model``: how much the NER model does (trialnlp.pipeline.MODEL_MODES)."""
+
+    off = "off"
+    values = "values"
+    gaps = "gaps"
+    all = "all"
+
+
+assert tuple(mode.value for mode in ModelMode) == MODEL_MODES
+DEFAULT_MODEL_MODE = ModelMode(DEFAULT_MODEL)
+
+MODEL_HELP = (
+    "How much the trained NER model adds to the rules; measured on the 3,460 legacy CT.gov "
+    "records (trials/s on one core) and on Chia dev (threshold F1; recall of condition "
+    "mentions). off: rules only (~250/s; 0.785; 0.60). values: the model also reads "
+    "criteria holding a value the rules tied to nothing (~120/s; 0.836; 0.65). gaps "
+    "(default): and criteria where the rules found nothing (~105/s; 0.836; 0.71). all: "
+    "every criterion (~70/s; 0.836; 0.83; its mentions are used only where no rule "
+    "mention overlaps, and their precision is not measured)."
+)
 
 
 @app.command("extract")
@@ -58,6 +83,14 @@ def extract_command(
         str | None, typer.Option("--scheduler", help="Dask scheduler address "
                                  "(tcp://host:8786) for --engine dask.")
     ] = None,
+    model: Annotated[
+        ModelMode, typer.Option("--model", help=MODEL_HELP)
+    ] = DEFAULT_MODEL_MODE,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=1, help="The longest record, in characters, "
+                          "that is parsed; a longer one becomes an error row (checked before "
+                          "it is tokenized).")
+    ] = DEFAULT_MAX_CHARS,
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="Records sent to a worker at a time.")
     ] = DEFAULT_CHUNK_SIZE,
@@ -100,7 +133,8 @@ def extract_command(
             summary = run_batch(
                 inputs, out, out_format=fmt, jobs=jobs, chunk_size=chunk_size, engine=engine,
                 scheduler=scheduler, resume=resume, input_format=input_format,
-                text_field=text_field, id_field=id_field, on_progress=update,
+                text_field=text_field, id_field=id_field, model=model.value, max_chars=max_chars,
+                on_progress=update,
             )
     except BatchInterrupted as stop:
         done = stop.summary.trials

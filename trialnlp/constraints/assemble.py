@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from ..resources import load_json
@@ -423,12 +424,15 @@ _IDENTITY = tuple(name for name in Constraint.__dataclass_fields__
                   if name not in ("text", "start", "end", "triggers", "constraint_id"))
 
 
+_identity = attrgetter(*_IDENTITY)
+
+
 def _distinct(constraints: list[Constraint]) -> list[Constraint]:
     """In reading order, without repeats of the same statement (``chloasma ... chloasma``)."""
     seen: set[tuple[object, ...]] = set()
     kept = []
     for constraint in sorted(constraints, key=lambda c: (c.start or 0, c.end or 0)):
-        identity = tuple(getattr(constraint, name) for name in _IDENTITY)
+        identity = _identity(constraint)
         if identity not in seen:
             seen.add(identity)
             kept.append(constraint)

@@ -8,11 +8,16 @@ value and window parsers run over each criterion's own text, and
 # No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
 
 import re
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from ..criteria.component import criteria_of
 from .assemble import Mention, assemble
@@ -33,27 +38,38 @@ def _may_hold_values(text: str) -> bool:
     return _VALUE_HINT.search(text) is not None
 
 
-def _triggers(span: Span) -> tuple[str, ...]:
+def _triggers(span: Span, underscore: Any, text: str | None) -> tuple[str, ...]:
     doc = span.doc
     found = []
-    for modifier in getattr(span._, "modifiers", None) or ():
+    for modifier in getattr(underscore, "modifiers", None) or ():
         start, end = modifier.modifier_span
-        found.append(f"{modifier.category.lower()}:{doc[start:end].text}")
+        if text is None or end <= start:
+            words = doc[start:end].text
+        else:
+            last = doc[end - 1]
+            words = text[doc[start].idx : last.idx + len(last)]
+        found.append(f"{modifier.category.lower()}:{words}")
     return tuple(found)
 
 
-def mention_of(span: Span) -> Mention:
-    entry = entries().get(span.id_)
-    concept = entry.concept if entry else span.id_.removeprefix("drug:") or None
-    flag = (lambda name: bool(getattr(span._, name, False))) if Span.has_extension(
+def mention_of(span: Span, text: str | None = None) -> Mention:
+    """``span`` (of ``trialnlp_entities``, with its ConText modifiers) as a Mention;
+    ``text``: ``span.doc.text``, where the caller has it (it saves rebuilding words)."""
+    span_id = span.id_
+    entry = entries().get(span_id)
+    concept = entry.concept if entry else span_id.removeprefix("drug:") or None
+    underscore = span._  # one accessor for all the extensions read below
+    flag = (lambda name: bool(getattr(underscore, name, False))) if Span.has_extension(
         "is_negated") else (lambda name: False)
-    triggers = _triggers(span) if Span.has_extension("modifiers") else ()
+    triggers = _triggers(span, underscore, text) if Span.has_extension("modifiers") else ()
     # "no history of" is one (negation) modifier, yet it also says "in the past".
     historical = flag("is_historical") or any("history" in t for t in triggers)
+    start, end = span.start_char, span.end_char
     return Mention(
-        label=span.label_, start=span.start_char, end=span.end_char, text=span.text,
+        label=span.label_, start=start, end=end,
+        text=span.text if text is None else text[start:end],
         concept=concept, code=span.kb_id_ or (entry.code if entry else None),
-        entry_id=span.id_ or None, source="rule", negated=flag("is_negated"),
+        entry_id=span_id or None, source="rule", negated=flag("is_negated"),
         historical=historical,
         hypothetical=flag("is_hypothetical") or bool(entry and entry.hypothetical),
         triggers=triggers,
@@ -63,29 +79,43 @@ def mention_of(span: Span) -> Mention:
 
 MODEL_MODES = ("gaps", "values", "all", "off")
 MODEL_SPANS_KEY = "trialnlp_model_entities"
+Entity = tuple[str, int, int, str]  # label, start, end (in the criterion's text), text
+_Gap = tuple[Any, list[Any], list[Any]]  # criterion, its values, its windows
+NER_BATCH = 256  # criteria per batch of the NER model (faster than its default of 1,000)
 
 
 class ConstraintBuilder:
     """Assemble each criterion's constraints; let the NER model fill the rules' gaps.
 
     ``model``: ``gaps`` runs the trained NER only on criteria where rules left a value
-    without a subject or found nothing (the model is ~30x slower than the rules);
-    ``values`` only where a value has no subject; ``all`` on every criterion; ``off``
-    never.  Without a shipped model, ``gaps``
-    and ``all`` behave as ``off``.
+    without a subject or found nothing (per word the model takes several times the rules'
+    time); ``values`` only where a value has no subject; ``all`` on every criterion;
+    ``off`` never.  Without a shipped model, ``gaps`` and ``all`` behave as ``off``.
+
+    Over ``nlp.pipe`` the model reads the gap criteria of a whole batch of documents at
+    once (the matrix products are then large enough to run efficiently), and remembers
+    the entities of the last ``cache_size`` criterion texts: the same criteria recur
+    across trials ("Not pregnant or nursing", "See Disease Characteristics").  The
+    model's output for a text depends on that text only, so neither changes the result.
     """
 
-    def __init__(self, nlp: Language, spans_key: str = SPANS_KEY, model: str = "gaps") -> None:
+    def __init__(self, nlp: Language, spans_key: str = SPANS_KEY, model: str = "gaps",
+                 cache_size: int = 20_000) -> None:
         if model not in MODEL_MODES:
             raise ValueError(f"model={model!r}; expected one of {', '.join(MODEL_MODES)}")
         self.nlp = nlp
         self.spans_key = spans_key
         self.model = model
+        self.cache_size = cache_size
         self._ner: Language | None = None
         self._context: Any = None
+        self._cache: dict[str, tuple[Entity, ...]] = {}
+        self._cache_lock = threading.Lock()
 
-    def _load_model(self) -> Language | None:
-        if self._ner is None and self.model != "off":
+    def load_model(self) -> Language | None:
+        """The NER model, loaded on first use (or now: the fork server of ``--jobs``
+        loads it once for all workers); None (mode ``off``) where none is shipped."""
+        if self._ner is None:
             from ..ner import load_ner, model_available
 
             if not model_available():
@@ -97,9 +127,43 @@ class ConstraintBuilder:
             self._context = ContextTagger(self.nlp, MODEL_SPANS_KEY)
         return self._ner
 
-    def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
-        mentions = [mention_of(span) for span in doc.spans.get(self.spans_key, [])]
+    def __call__(self, doc: Doc, model: str | None = None) -> Doc:
+        """``model`` overrides the component's mode for this call (``nlp.pipe(...,
+        component_cfg={"trialnlp_constraints": {"model": "off"}})``)."""
+        self._process([doc], model)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64,
+             model: str | None = None) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            self._process(batch, model)
+            yield from batch
+
+    def _process(self, docs: list[Doc], model: str | None) -> None:
+        mode = self.model if model is None else model
+        if mode not in MODEL_MODES:
+            raise ValueError(f"model={mode!r}; expected one of {', '.join(MODEL_MODES)}")
+        pending = []
+        for doc in docs:
+            text = doc.text  # joined from the tokens on each access: once per doc
+            mentions, gaps = self._rules(doc, text, mode)
+            if gaps:
+                pending.append((doc, text, mentions, gaps))
+        if not pending or self.load_model() is None:
+            return
+        texts = [text[criterion.start : criterion.end]
+                 for _, text, _, gaps in pending for criterion, _, _ in gaps]
+        found = iter(self._entities(texts))
+        for doc, text, mentions, gaps in pending:
+            self._fill_gaps(doc, text, mentions, gaps, [next(found) for _ in gaps])
+
+    def _rules(self, doc: Doc, text: str, mode: str) -> tuple[list[Mention], list[_Gap]]:
+        """Every criterion's constraints from the rules; the criteria the model should read."""
+        mentions = [mention_of(span, text) for span in doc.spans.get(self.spans_key, [])]
+        # assemble() keeps the mentions inside the criterion: give it those that start
+        # there (mentions come sorted by start from trialnlp_entities; sorted here anyway).
+        mentions = sorted(mentions, key=lambda m: m.start)
+        starts = [m.start for m in mentions]
         gaps = []
         for top in criteria_of(doc):
             for criterion in top.walk():
@@ -109,24 +173,42 @@ class ConstraintBuilder:
                           for v in find_values(own)] if _may_hold_values(own) else []
                 windows = [replace(w, start=w.start + shift, end=w.end + shift)
                            for w in find_windows(own)] if _WINDOW_HINT.search(own) else []
-                criterion.constraints = assemble(text, criterion, mentions, values, windows)
-                if self.model == "all" or (self.model in ("gaps", "values") and gap_in(
+                inside = mentions[bisect_left(starts, criterion.start):
+                                  bisect_right(starts, criterion.end)]
+                criterion.constraints = assemble(text, criterion, inside, values, windows)
+                if mode == "all" or (mode in ("gaps", "values") and gap_in(
                         text, criterion.start, criterion.end, mentions,
-                        criterion.constraints, values, empty=self.model == "gaps")):
+                        criterion.constraints, values, empty=mode == "gaps")):
                     gaps.append((criterion, values, windows))
-        if gaps and self._load_model() is not None:
-            self._fill_gaps(doc, mentions, gaps)
-        return doc
+        return mentions, gaps
 
-    def _fill_gaps(self, doc: Doc, mentions: list[Mention], gaps: list[Any]) -> None:
-        """Run the model on the gap criteria and assemble them again with its mentions."""
+    def _entities(self, texts: list[str]) -> list[tuple[Entity, ...]]:
+        """The model's entities in each text: from the cache, else from one ``pipe``."""
         assert self._ner is not None
-        text = doc.text
-        entities = []
-        texts = (text[criterion.start : criterion.end] for criterion, _, _ in gaps)
-        for (criterion, _, _), model_doc in zip(gaps, self._ner.pipe(texts), strict=True):
-            entities.extend((e.label_, e.start_char + criterion.start,
-                             e.end_char + criterion.start, e.text) for e in model_doc.ents)
+        cache = self._cache
+        found = [cache.get(text) for text in texts]
+        missing = list(dict.fromkeys(t for t, f in zip(texts, found, strict=True) if f is None))
+        if not missing:
+            return found  # type: ignore[return-value]
+        from ..ner import one_blas_thread
+
+        with one_blas_thread():
+            model_docs = list(self._ner.pipe(missing, batch_size=NER_BATCH))
+        fresh = {text: tuple((e.label_, e.start_char, e.end_char, e.text)
+                             for e in model_doc.ents)
+                 for text, model_doc in zip(missing, model_docs, strict=True)}
+        with self._cache_lock:  # (a Dask worker may run several threads)
+            cache.update(fresh)
+            for oldest in list(islice(cache, max(0, len(cache) - self.cache_size))):
+                del cache[oldest]  # dicts keep insertion order: the oldest first
+        return [f if f is not None else fresh[t] for t, f in zip(texts, found, strict=True)]
+
+    def _fill_gaps(self, doc: Doc, text: str, mentions: list[Mention], gaps: list[_Gap],
+                   found_in: list[tuple[Entity, ...]]) -> None:
+        """Assemble the gap criteria again with the model's mentions."""
+        entities = [(label, start + criterion.start, end + criterion.start, words)
+                    for (criterion, _, _), found in zip(gaps, found_in, strict=True)
+                    for label, start, end, words in found]
         found = model_mentions(entities, mentions)
         if not found:
             return

@@ -5,12 +5,13 @@ Sources, all offline:
 * ``rules/analytes.jsonl`` (labs, vitals, scores), ``rules/drug_classes.jsonl``,
   ``rules/conditions.jsonl``, ``rules/procedures.jsonl`` and ``rules/person.json`` (sex,
   pregnancy, lactation) through phrase matching (SpanRuler's pattern format);
-* single drugs from the ``drug-named-entity-recognition`` dictionary (DrugBank/MeSH),
-  where no lexicon term already covers the tokens.
+* single drugs from the ``drug-named-entity-recognition`` dictionary (DrugBank/MeSH;
+  read through :mod:`trialnlp.constraints.drugs`), where no lexicon term already covers
+  the tokens.
 
 Overlaps keep the longest span (``pregnancy test`` is a lab, not pregnancy).  Spans go
 to ``doc.spans["trialnlp_entities"]`` with ``span.id_`` = the lexicon entry id and
-``span.kb_id_`` = its code, ready for medspaCy's ConText.
+``span.kb_id_`` = its code, ready for ConText (``trialnlp_context``).
 """
 
 # No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
@@ -28,6 +29,7 @@ from spacy.util import filter_spans
 from ..extensions import register_extensions
 from ..resources import iter_jsonl, load_json
 from . import lexicon
+from .drugs import find_drugs
 
 SPANS_KEY = "trialnlp_entities"
 
@@ -81,14 +83,12 @@ def drug_abbreviations() -> tuple[tuple[str, str, str | None], ...]:
 
     The code comes from the drug dictionary, looked up by the generic name.
     """
-    from drug_named_entity_recognition import find_drugs
-
     rows = []
     for entry in iter_jsonl("drug_abbreviations.jsonl"):
-        found = find_drugs(entry["drug"].split(), is_ignore_case=True)
-        data = found[0][0] if found else {}
-        code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else None
-        rows.append((entry["abbreviation"], data.get("name") or entry["drug"], code))
+        found = find_drugs(entry["drug"].split())
+        drug = found[0][0] if found else None
+        code = f"DrugBank:{drug.drugbank_id}" if drug and drug.drugbank_id else None
+        rows.append((entry["abbreviation"], (drug and drug.name) or entry["drug"], code))
     return tuple(rows)
 
 
@@ -119,17 +119,13 @@ def _own_patterns() -> list[dict[str, Any]]:
 
 def _drug_spans(doc: Doc, taken: list[Span]) -> list[Span]:
     """Single drugs from the drug-named-entity-recognition dictionary."""
-    from drug_named_entity_recognition import find_drugs
-
     covered = {i for span in taken for i in range(span.start, span.end)}
     spans = []
-    for data, start, end in find_drugs([t.text for t in doc], is_ignore_case=True):
+    for drug, start, end in find_drugs([t.text for t in doc]):
         if end <= start or any(i in covered for i in range(start, end)):
             continue
-        code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else (
-            f"MeSH:{data['mesh_id']}" if data.get("mesh_id") else None)
-        span = Span(doc, start, end, label="DRUG", kb_id=code or "")
-        span.id_ = f"drug:{data.get('name', span.text)}"
+        span = Span(doc, start, end, label="DRUG", kb_id=drug.code or "")
+        span.id_ = f"drug:{span.text if drug.name is None else drug.name}"
         spans.append(span)
     return spans
 

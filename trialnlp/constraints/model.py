@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from .assemble import Mention
+from .drugs import find_drugs
 from .lexicon import analytes, conditions, drug_classes
 
 MODEL_LABELS = {"Measurement": "MEASUREMENT", "Condition": "CONDITION", "Drug": "DRUG",
@@ -55,14 +56,11 @@ def _lookup() -> dict[str, dict[str, tuple[str, str | None, str | None, str | No
 
 
 def _drug_code(text: str) -> tuple[str | None, str | None]:
-    from drug_named_entity_recognition import find_drugs
-
-    found = find_drugs(text.split(), is_ignore_case=True)
+    found = find_drugs(text.split())
     if not found:
         return None, None
-    data = found[0][0]
-    code = f"DrugBank:{data['drugbank_id']}" if data.get("drugbank_id") else None
-    return data.get("name"), code
+    drug = found[0][0]
+    return drug.name, f"DrugBank:{drug.drugbank_id}" if drug.drugbank_id else None
 
 
 def model_mentions(entities: Sequence[tuple[str, int, int, str]],
