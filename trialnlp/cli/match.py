@@ -17,8 +17,6 @@ import typer
 
 from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
 from ..export.tables import TABLE_FORMATS, write_csv, write_json, write_xlsx
-from ..matching.patient import Patient, PatientError, iter_patients
-from ..matching.result import DETAIL_COLUMNS, SCREENING_COLUMNS, match
 from ..trial import Trial
 from .app import app
 from .common import FormatOption, IdField, Inputs, TextField, fail, read_options, stderr
@@ -90,6 +88,10 @@ def match_command(
                                          "patient or trial became an error row.")] = False,
 ) -> None:
     """Check every patient against every trial: eligible, excluded or needs_review."""
+    # imported here: the matcher's vocabularies cost ~2 s, which other commands should not pay
+    from ..matching.patient import Patient, PatientError, iter_patients
+    from ..matching.result import DETAIL_COLUMNS, SCREENING_COLUMNS, match
+
     fmt = (fmt or out.suffix.lstrip(".") or "csv").lower()
     if fmt not in TABLE_FORMATS:
         raise fail(f"--format {fmt!r}: expected one of {', '.join(TABLE_FORMATS)}", 2)
