@@ -72,6 +72,8 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
         kind = MODEL_LABELS.get(label)
         if kind is None or any(s < end and start < e for s, e in taken):
             continue
+        if sum(ch.isalpha() for ch in text) < 2:
+            continue  # a roman numeral ("NYHA III or Ⅳ") or a stray letter, not a name
         rule_label, concept, code, unit = _lookup()[kind].get(_norm(text), (None,) * 4)
         if kind == "DRUG" and rule_label is None:
             concept, code = _drug_code(text)
