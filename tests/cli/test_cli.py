@@ -88,7 +88,7 @@ def test_model_option_off_leaves_no_model_constraints(tmp_path) -> None:
     off = runner.invoke(app, ["extract", seed, "-o", str(tmp_path / "off"), "--model", "off",
                               "-q"])
     assert default.exit_code == 0 and off.exit_code == 0, off.output
-    assert _constraint_sources(tmp_path / "gaps").count("model") == 3
+    assert _constraint_sources(tmp_path / "gaps").count("model") == 2  # "150ml of wine", "drug abusers"
     sources = _constraint_sources(tmp_path / "off")
     assert "model" not in sources
     # The rules' constraints are the same either way.
