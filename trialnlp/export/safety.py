@@ -30,3 +30,19 @@ def xlsx_text(value: str) -> str:
     if len(value) > XLSX_CELL_LIMIT:
         value = value[: XLSX_CELL_LIMIT - 1] + "…"
     return value
+
+
+def xlsx_cells(sheet: Any, values: list[Any]) -> list[Any]:
+    """A row of write-only cells; text typed as a string cell, never read as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=None)
+            cell.value = xlsx_text(value)
+            cell.data_type = "s"
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
+        cells.append(cell)
+    return cells

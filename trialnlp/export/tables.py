@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .safety import neutralise, xlsx_text
+from .safety import neutralise, xlsx_cells
 
 TABLE_FORMATS = ("csv", "xlsx", "json", "jsonl")
 
@@ -39,7 +39,6 @@ def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[Mapping[str, Any]
                                                         Sequence[str]]]) -> None:
     """One workbook, a sheet per table; text cells typed as strings (never formulas)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
@@ -47,17 +46,7 @@ def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[Mapping[str, Any]
         sheet = book.create_sheet(name)
         sheet.append(list(columns))
         for row in rows:
-            cells = []
-            for column in columns:
-                value = row.get(column)
-                if isinstance(value, str):
-                    cell = WriteOnlyCell(sheet, value=None)
-                    cell.value = xlsx_text(value)
-                    cell.data_type = "s"
-                else:
-                    cell = WriteOnlyCell(sheet, value=value)
-                cells.append(cell)
-            sheet.append(cells)
+            sheet.append(xlsx_cells(sheet, [row.get(column) for column in columns]))
     book.save(path)
 
 

@@ -34,7 +34,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import TrialnlpError
 from ..trial import COLUMNS, TABLES, Table, Trial
-from .safety import neutralise, xlsx_text
+from .safety import neutralise, xlsx_cells
 
 FORMATS = ("csv", "xlsx", "json", "jsonl", "parquet")
 
@@ -160,23 +160,10 @@ class XlsxWriter:
         self.write_rendered(render_rows(trial))
 
     def write_rendered(self, rendered: tuple[list[dict[str, Any]], ...]) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
         for table, rows in zip(TABLES, rendered, strict=True):
             sheet = self.sheets[table]
             for row in rows:
-                cells = []
-                for column in COLUMNS[table]:
-                    value = row[column]
-                    if isinstance(value, str):
-                        # Typed as a string cell: never read as a formula.
-                        cell = WriteOnlyCell(sheet, value=None)
-                        cell.value = xlsx_text(value)
-                        cell.data_type = "s"
-                    else:
-                        cell = WriteOnlyCell(sheet, value=value)
-                    cells.append(cell)
-                sheet.append(cells)
+                sheet.append(xlsx_cells(sheet, [row[column] for column in COLUMNS[table]]))
 
     def flush(self) -> None:
         """Nothing to do: a workbook is written whole when it is closed."""
