@@ -37,3 +37,18 @@ def test_a_roman_numeral_is_not_a_drug() -> None:
                              "(NYHA grade Ⅲ or Ⅳ) within 6 months before screening")
     drugs = [c.text for c in trial.iter_constraints() if c.kind == "drug"]
     assert drugs == []
+
+
+@pytest.mark.parametrize("text", [
+    "All men/women of childbearing potential should practice birth control to prevent "
+    "pregnancy while on study",
+    "A woman of child-bearing potential must be non-lactating",
+])
+def test_contraception_and_non_lactating_are_no_pregnancy_or_lactation(text: str) -> None:
+    kinds = {c.kind for c in _constraints(text).values()}
+    assert not kinds & {"pregnancy", "lactation"}
+
+
+def test_pregnant_or_breastfeeding_is_still_found() -> None:
+    kinds = {c.kind for c in _constraints("Women who are pregnant or breastfeeding").values()}
+    assert {"pregnancy", "lactation"} <= kinds
