@@ -55,6 +55,45 @@ def test_conditional_second_threshold_is_kept_with_its_qualifier() -> None:
         ("Alanine aminotransferase", 5.0, "if liver metastases")]
 
 
+def test_age_introduced_by_if_is_a_condition_not_a_requirement() -> None:
+    age = one("Written informed consent from a parent or guardian if < 18 years old.", "age")
+    assert (age.op, age.value, age.unit, age.qualifier) == ("<", 18.0, "a", "if < 18 years old")
+    assert one("Age 18 to 75 years", "age").qualifier is None
+    assert one("Patients are eligible if aged 18 years or older", "age").qualifier is None
+    found = {c.kind: c for c in constraints(
+        "For patients aged 65 or older, creatinine clearance > 50 mL/min")}
+    assert (found["age"].op, found["age"].value, found["age"].qualifier) == (
+        ">=", 65.0, "For patients aged 65 or older")
+    weight = one("Children younger than 12 years when weighing less than 30 kg", "vital")
+    assert (weight.op, weight.value, weight.qualifier) == (
+        "<", 30.0, "when weighing less than 30 kg")
+    assert one("If available, the hemoglobin must be ≥ 9 g/dL", "lab").qualifier is None
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    # a second bound spans the analyte too
+    ("BMI >18 and <35 kg/m2", [(">", 18.0, "BMI >18"), ("<", 35.0, "BMI >18 and <35 kg/m2")]),
+    # coordination across bracketed abbreviations
+    ("Serum aspartate transaminase (AST) and/or alanine transaminase (ALT) ≤2.5 × ULN",
+     [("<=", 2.5, "aspartate transaminase (AST) and/or alanine transaminase (ALT) ≤2.5 × ULN"),
+      ("<=", 2.5, "alanine transaminase (ALT) ≤2.5 × ULN")]),
+    # value before the analyte, and a score "on the" scale
+    ("<37 weeks of gestation", [("<", 37.0, "<37 weeks of gestation")]),
+    ("> 25 points on the Beck Depression Inventory",
+     [(">", 25.0, "> 25 points on the Beck Depression Inventory")]),
+    ("Mini-Mental State Examination (MMSE) [18] score = 23", [("=", 23.0, None)]),
+    ("Clinical Dementia Rating (CDR) test inferior or equal to 1", [("<=", 1.0, None)]),
+    # a duration inside the analyte's name is no threshold
+    ("2-hour C-peptide level < 1.8 ng/mL", [("<", 1.8, None)]),
+])
+def test_threshold_linking(criterion: str, expected: list) -> None:
+    found = [c for c in constraints(criterion)
+             if c.kind in ("lab", "vital", "score") and c.value is not None]
+    assert [(c.op, c.value) for c in found] == [(op, value) for op, value, _ in expected]
+    for c, (_, _, text) in zip(found, expected, strict=True):
+        assert text is None or c.text == text
+
+
 def test_sex_specific_thresholds() -> None:
     found = [c for c in constraints(
         "male serum creatinine ≥1.5mg/dl, female serum creatinine ≥1.4mg/dl") if c.kind == "lab"]

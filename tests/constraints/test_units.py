@@ -283,3 +283,16 @@ def test_table_dispatch_on_every_spelling() -> None:
     for spelling in SPELLINGS:
         for written in (spelling, spelling.upper(), spelling.lower(), spelling.title()):
             _same_as_full_alternation(f" {written} ")
+
+
+@pytest.mark.parametrize(("written", "ucum"), [
+    ("K/uL", "10*3/uL"), ("K/µL", "10*3/uL"), ("thou/uL", "10*3/uL"), ("M/uL", "10*6/uL"),
+    ("ukat/L", "ukat/L"), ("µkat/L", "ukat/L"),
+])
+def test_count_and_katal_spellings(written: str, ucum: str) -> None:
+    assert normalize_unit(written) == ucum
+
+
+def test_katal_and_thousands_convert() -> None:
+    assert convert(1.0, "ukat/L", "U/L") == pytest.approx(60.0)
+    assert convert(150.0, "10*3/uL", "10*9/L") == pytest.approx(150.0)

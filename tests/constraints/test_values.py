@@ -711,3 +711,27 @@ def test_chia_lines_fast_path_equals_full_scan() -> None:
             assert find_values(line) == full_scan(line), line
             compared += 1
     assert compared > 500
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ALT two times the ULN", ("=", 2.0, "ULN", "two times the ULN")),
+    ("bilirubin > twice the upper limit of normal", (">", 2.0, "ULN", "> twice the upper limit of normal")),
+    ("AST three times or more above ULN", (">=", 3.0, "ULN", "three times or more above ULN")),
+    ("ALT >= three times upper limit of normal", (">=", 3.0, "ULN", ">= three times upper limit of normal")),
+    ("Glasgow Coma Score below or equal to 8", ("<=", 8.0, None, "below or equal to 8")),
+    ("CDR inferior or equal to 1", ("<=", 1.0, None, "inferior or equal to 1")),
+    ("Tardieu score upper or equal to 2", (">=", 2.0, None, "upper or equal to 2")),
+])
+def test_word_multiples_and_spelled_comparators(text: str, expected: tuple) -> None:
+    found = find_values(text)
+    assert [(v.op, v.value, v.relative_to, v.text) for v in found] == [expected]
+
+
+def test_number_words_need_a_multiplier() -> None:
+    assert find_values("one or two ULN tests") == []
+
+
+def test_comparator_restated_in_parentheses() -> None:
+    (value,) = find_values("resting SBP less than (<) 90mmHg")
+    assert (value.op, value.value, value.unit, value.text) == (
+        "<", 90.0, "mm[Hg]", "less than (<) 90mmHg")

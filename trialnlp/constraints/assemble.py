@@ -38,21 +38,36 @@ KIND_OF_LABEL = {"LAB": "lab", "VITAL": "vital", "SCORE": "score", "SUBSTANCE": 
 AGE_UNITS = frozenset({"a", "mo", "wk", "d"})
 DOSE_UNIT = re.compile(r"^(?:[mµun]?g|mcg|\[?IU\]?|U|mL|mg/m2)(?:/|$)|/d$|/wk$|/kg")
 _COORDINATION = re.compile(
-    r"^(?:\s|,|;|/|&|\band\b|\bor\b|\band/or\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
+    r"^(?:\s|,|;|/|&|\(|\)|\[|\]|\band\b|\bor\b|\band/or\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
     r"\bcount\b|\bvalues?\b|\btests?\b)*$", re.IGNORECASE)
 # Between a measurement and its value: "score of", "class", ":", "level", "(" ...
 _GAP = re.compile(
-    r"^[\s:=(,]*(?:(?:level|levels|value|values|count|counts|concentration|score|scores|"
+    r"^[\s:=(,]*(?:(?:level|levels|value|values|count|counts|concentrations?|conc\.?|score|scores|"
     r"class|grade|stage|status|index|of|is|was|must be|should be|be|at|a|an|the|total|"
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
-    r"determination|clearance|fasting|random|baseline|screening|\(|\)|,)[\s:=(,]*){0,6}$",
+    r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
+    r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,)"
+    r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
                         r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
-_PARENTHETICAL = re.compile(r"\([^()]*\)")
-_CHAINED = re.compile(r"\s*(?:[(\[]|,|and|but|or)?\s*", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_CHAINED = re.compile(r"[ \t]*(?:[(\[]|,|and|but|or|to)?[ \t]*", re.IGNORECASE)
+TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min", "s"})
+# "> 25 points on the Beck Depression Inventory": what follows "on (the)" is what is scored.
+_SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|less|lower)"
+                        r"[ \t]+)?(?:on|in)[ \t]+(?:the[ \t]+)?(?:\d+-item[ \t]+)?$", re.IGNORECASE)
+# ">7 Metabolic Equivalents", "<37 weeks of gestation", "at least 6 mm of residual bone".
+_VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
+# "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
+_CONDITION = re.compile(
+    r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|children|individuals|people))"
+    r"\b(?:(?![;.:](?:\s|$)).)*$", re.IGNORECASE | re.DOTALL)
+# "eligible if aged 18 or older", "included only when ...": the "if" states the requirement.
+_ELIGIBLE_IF = re.compile(r"\b(?:eligible|included|enrolled|allowed|permitted|acceptable|"
+                          r"accepted|admitted|qualif(?:y|ies))(?:\s+only)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,17 +167,55 @@ def _qualifier(text: str, value: ValueMention, limit: int) -> str | None:
     return match["q"].strip().rstrip(")").strip() if match else None
 
 
+def _number_end(value: ValueMention) -> int:
+    """Where the last digit of a value ends (its unit, if any, follows)."""
+    digits = [m.end() for m in re.finditer(r"\d", value.text)]
+    return value.start + (digits[-1] if digits else len(value.text))
+
+
+def _subject_after(text: str, value: ValueMention, measured: Sequence[Mention],
+                   gap: re.Pattern[str], limit: int) -> int | None:
+    """The measurement named right after a value (``>7 Metabolic Equivalents``)."""
+    for j, mention in enumerate(measured):
+        if mention.start < _number_end(value):
+            continue
+        if mention.start >= limit:
+            return None
+        between = _between(text, value.end, mention.start) if mention.start >= value.end else ""
+        return j if gap.fullmatch(between) else None
+    return None
+
+
 def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
-                  values: Sequence[ValueMention], draft: _Draft) -> None:
+                  values: Sequence[ValueMention], draft: _Draft,
+                  windows: Sequence[WindowMention] = ()) -> None:
     measured = [m for m in mentions if m.label in MEASURED]
     people = [m for m in mentions if m.label == "SEX"]
     for index, value in enumerate(values):
+        # "within 2 weeks of screening" is a window: it names no measurement after it.
+        in_window = any(w.start <= value.start < w.end for w in windows)
+        if any(m.start <= value.start < m.end for m in measured) or (
+                not value.op_text and value.unit in TIME_UNITS):
+            continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
+        following = values[index + 1].start if index + 1 < len(values) else criterion.end
         subject_index = None
+        scored_on = None if in_window else _subject_after(text, value, measured, _SCORED_ON,
+                                                          following)
+        if scored_on is not None and measured[scored_on].label in ("SCORE", "MEASUREMENT"):
+            subject = measured[scored_on]
+            constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
+            draft.constraints.append(constraint)
+            draft.used_values.add(index)
+            continue
         for j in range(len(measured) - 1, -1, -1):
             mention = measured[j]
             if mention.end > value.start:
                 continue
             between = _between(text, mention.end, value.start)
+            if text[max(0, mention.start - 3) : mention.start].rstrip().endswith(("(", "[")):
+                # "Mini-Mental State Examination (MMSE) score of <= 24": the name's own
+                # bracketed abbreviation closes, not an aside.
+                between = re.sub(r"^\s*[)\]]", " ", between)
             if between.count(")") > between.count("("):
                 continue  # inside a parenthetical that closes before the value: an aside
             # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
@@ -192,21 +245,40 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
         # "> 35 and < 50 kg/m2": a second bound on the same subjects.
         previous = index - 1
-        if previous in draft.used_values and _CHAINED.fullmatch(
-                _between(text, values[previous].end, value.start)):
+        connector = _between(text, values[previous].end, value.start)
+        if previous in draft.used_values and _CHAINED.fullmatch(connector) and not (
+                value.unit in TIME_UNITS and values[previous].unit not in TIME_UNITS) and not (
+                not value.op_text and values[previous].op == "between"):
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)
             qualifier = _qualifier(text, value, limit if limit >= 0 else criterion.end)
             end = limit if qualifier and limit >= 0 else value.end
+            # "> 35 and < 50 kg/m2" restates the subject; a parenthetical ("(< 5 x ULN if
+            # ...)", "(7.0 mmol/L)") keeps its own span.
+            aside = bool(re.search(r"[(\[]|\bor\b", connector)) or not value.op_text
+            # "≥ 9 g/dl or 5.59 mmol/l": the same bound restated in other units.
+            op = values[previous].op if not value.op_text and value.op == "=" else value.op
             for owner in owners:
+                start = value.start if aside else owner.start
                 draft.constraints.append(replace(
-                    owner, op=value.op, value=value.value, value_max=value.value_max,
+                    owner, op=op, value=value.value, value_max=value.value_max,
                     unit=value.unit if value.unit or value.relative_to else owner.unit,
                     relative_to=value.relative_to, qualifier=qualifier,
-                    start=value.start, end=end, text=text[value.start : end]))
+                    start=start, end=end, text=text[start:end]))
             if owners:
                 draft.used_values.add(index)
+                continue
+        # Value first: "<37 weeks of gestation", ">50% stenosis of one vessel".
+        after = _subject_after(text, value, measured, _VALUE_FIRST, following)
+        if after is not None and not in_window and value.op_text and not any(
+                c.start <= measured[after].start < c.end and c.value is not None
+                for c in draft.constraints):
+            subject = measured[after]
+            constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
+            constraint.sex = _sex_before(text, subject, people)
+            draft.constraints.append(constraint)
+            draft.used_values.add(index)
 
 
 def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention],
@@ -318,8 +390,31 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         draft.constraints.append(Constraint(
             kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
             op=value.op, value=value.value, value_max=value.value_max, unit=unit,
-            effect=_effect(criterion), criterion_id=criterion.criterion_id))
+            effect=_effect(criterion), criterion_id=criterion.criterion_id,
+            qualifier=_condition_before(text, criterion, value.start, value.end, whole=True)))
         draft.used_values.add(index)
+
+
+def _condition_before(text: str, criterion: Criterion, start: int, end: int,
+                      whole: bool = False) -> str | None:
+    """``consent from a parent if < 18 years old``: a threshold introduced by ``if``,
+    ``when`` or ``for patients/those/children ...`` in its own clause is the condition
+    under which the criterion applies, not a requirement; returned as the qualifier.
+
+    ``whole`` (ages): the trigger may stand several words before the value (``for those
+    aged under 21``); otherwise the trigger must introduce the analyte itself
+    (``if ECOG=2``, ``when weighing less than 30 kg``)."""
+    clause_start = criterion.start
+    for match in _CLAUSE_BREAK.finditer(text, criterion.start, start):
+        clause_start = match.end()
+    match = _CONDITION.search(text, clause_start, start)
+    if match is None or _ELIGIBLE_IF.search(text, clause_start, match.start()):
+        return None
+    condition = text[match.start() : start]
+    if re.search(r"[()\[\]]", condition) or (not whole and len(condition.split()) > 2):
+        return None  # across brackets, or a clause of its own: not this threshold's condition
+    tail = re.match(r"[ \t]*(?:years?[ \t]+)?(?:old|of age)\b", text[end : criterion.end])
+    return text[match.start() : end + (tail.end() if tail else 0)].strip()
 
 
 def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool:
@@ -451,13 +546,18 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
     draft = _Draft()
-    _measurements(text, criterion, mentions, values, draft)
+    _measurements(text, criterion, mentions, values, draft, windows)
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)
+    for constraint in draft.constraints:
+        if constraint.kind in KIND_OF_LABEL.values() and constraint.value is not None and \
+                constraint.qualifier is None and constraint.kind not in NAMED_KINDS.values():
+            constraint.qualifier = _condition_before(text, criterion, constraint.start,
+                                                     constraint.end)
     draft.constraints = _distinct(draft.constraints)
     for number, constraint in enumerate(draft.constraints, 1):
         constraint.constraint_id = f"{criterion.criterion_id}#{number}"

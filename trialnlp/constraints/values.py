@@ -246,6 +246,21 @@ _BARE_LIMIT = re.compile(
     rf"(?P<op>(?i:{phrase_alternation(k for k, op in _PREFIX_OPS.items() if op != 'between')}))"
     rf"\s*{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_STANDALONE_LIMITS)})){_ABBREVIATION}"
 )
+# "two times the ULN", "> twice the upper limit of normal", "three times or more above ULN":
+# a multiple written in words (number words from temporal.json, "twice" and co. here).
+_MULTIPLE_WORDS: dict[str, int] = {
+    **{k: v for k, v in load_json("temporal.json")["number_words"].items() if v <= 20},
+    **_RULES["multiplier_words"],
+}
+_WORD_MULTIPLE = re.compile(
+    rf"(?:(?P<op>(?i:{phrase_alternation(k for k, op in _PREFIX_OPS.items() if op != 'between')}))"
+    rf"\s*)?(?P<n>(?i:{phrase_alternation(_MULTIPLE_WORDS)}))"
+    rf"(?:\s*(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)})))?"
+    rf"(?:\s+(?P<suffix>(?i:{phrase_alternation(_SUFFIX_OPS)})))?"
+    rf"(?:\s+(?P<side>(?i:above|over|higher than|greater than|below|under|lower than)))?"
+    rf"\s*(?:(?i:the)\s+)?{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_LIMITS, start=False)}))"
+    rf"{_ABBREVIATION}"
+)
 # where a comparator (of _PREFIX and _BARE_LIMIT) can start; a whole letter run per
 # standalone normal limit (each _BARE_LIMIT match has one of them)
 _OP_STARTS = _start_scanner(_starts(_PREFIX_OPS))
@@ -543,7 +558,41 @@ def find_values(text: str) -> list[ValueMention]:
     for match in bare:
         if not any(m.start < match.end() and match.start() < m.end for m in mentions):
             mentions.append(_bare_limit(text, match))
+    if _LIMIT_HINT is None or lowered is None or _LIMIT_HINT.search(lowered) is not None:
+        mentions = _word_multiples(text, mentions)
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _word_multiples(text: str, mentions: list[ValueMention]) -> list[ValueMention]:
+    """Add multiples of a normal limit written in words; one replaces a bare limit it holds
+    (``three times or more above ULN`` is 3 x ULN, not ``above ULN``)."""
+    for match in _WORD_MULTIPLE.finditer(text):
+        number = match["n"].casefold()
+        if match["mult"] is None and number not in _RULES["multiplier_words"]:
+            continue  # "two ULN" is no multiple
+        side = (match["side"] or "").casefold()
+        if match["op"]:
+            op_text = match["op"]
+            op = _PREFIX_OPS[_phrase_key(op_text)]
+        elif match["suffix"]:
+            op_text = match["suffix"]
+            op = _SUFFIX_OPS[_phrase_key(op_text)]
+        elif side:
+            op_text = match["side"]
+            op = ">" if side in ("above", "over", "higher than", "greater than") else "<"
+        else:
+            op_text, op = "", "="
+        inside = [m for m in mentions if match.start() <= m.start and m.end <= match.end()]
+        if any(m.start < match.end() and match.start() < m.end and m not in inside
+               for m in mentions):
+            continue
+        mentions = [m for m in mentions if m not in inside]
+        mentions.append(ValueMention(
+            op=op, value=float(_MULTIPLE_WORDS[number]), value_max=None, unit=None,
+            unit_text=text[match.start("limit") : match.end()],
+            relative_to=_LIMITS[_phrase_key(match["limit"])]["relative_to"],
+            start=match.start(), end=match.end(), text=match.group(), op_text=op_text))
+    return mentions
 
 
 def _comparator_starts(lowered: str) -> list[int]:
