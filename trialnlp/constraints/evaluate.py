@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ner.brat import BratEntity, BratRelation, iter_corpus
-from ..pipeline import default_pipeline, parse_records
+from ..pipeline import MODEL_MODES, build_pipeline, default_pipeline, parse_records
 from ..trial import Trial
 from ..types import Constraint, SourceRecord
 from .values import find_values
@@ -92,9 +92,14 @@ def _overlaps(c: Constraint, entity: BratEntity) -> bool:
         entity.start < c.end
 
 
-def evaluate_constraints(directory: str | Path, keep_misses: int = 50) -> Report:
-    """Score the default pipeline's constraints on every ``.txt``/``.ann`` pair in a folder."""
-    nlp = default_pipeline()
+def evaluate_constraints(directory: str | Path, keep_misses: int = 50,
+                         model: str | None = None) -> Report:
+    """Score the pipeline's constraints on every ``.txt``/``.ann`` pair in a folder.
+
+    ``model``: the NER model mode (``off``, ``values``, ``gaps``, ``all``); default: the
+    default pipeline's.
+    """
+    nlp = default_pipeline() if model is None else build_pipeline(model=model)
     report = Report()
     documents = list(iter_corpus(directory))
     records = [SourceRecord(text=d.text, source=d.name, format="brat", trial_id=d.name)
@@ -166,8 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--brat", required=True, type=Path, help="folder of .txt/.ann files")
     parser.add_argument("--json", type=Path, help="write the scores here as JSON")
     parser.add_argument("--misses", type=int, default=0, help="print N missed thresholds")
+    parser.add_argument("--model", choices=MODEL_MODES, help="NER model mode (default: gaps)")
     args = parser.parse_args(argv)
-    report = evaluate_constraints(args.brat, keep_misses=max(args.misses, 0))
+    report = evaluate_constraints(args.brat, keep_misses=max(args.misses, 0), model=args.model)
     data = report.to_dict()
     t = data["thresholds"]
     print(f"thresholds (Measurement Has_value Value with a comparison): gold {t['gold']}, "
