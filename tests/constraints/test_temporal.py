@@ -190,7 +190,7 @@ def test_chia_lines_keep_invariants() -> None:
 
 def full_scan(text: str) -> list[WindowMention]:
     """find_windows with the fast path off: every pattern scans the whole text."""
-    with mock.patch.object(temporal, "_lowered", lambda text: None):
+    with mock.patch.object(temporal, "fast_lowered", lambda text: None):
         return find_windows(text)
 
 

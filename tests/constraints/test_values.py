@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialnlp.constraints import phrases
 from trialnlp.constraints import values as values_module
 from trialnlp.constraints.values import ValueMention, find_values, parse_number
 from trialnlp.resources import load_json
@@ -571,7 +572,7 @@ def test_chia_lines_keep_invariants() -> None:
 
 def full_scan(text: str) -> list[ValueMention]:
     """find_values with the fast path off: every regex scans the whole text."""
-    with mock.patch.object(values_module, "_lowered", lambda text: None):
+    with mock.patch.object(values_module, "fast_lowered", lambda text: None):
         return find_values(text)
 
 
@@ -655,12 +656,12 @@ def test_fast_path_examples(text: str) -> None:
 
 
 def test_lowered_text_lines_up_with_ignorecase() -> None:
-    """The facts values._lowered relies on, over every code point: only the trap characters
+    """The facts phrases.fast_lowered relies on, over every code point: only the trap characters
     match ASCII letters under (?i); other characters lower to one non-ASCII character; and
     the caseless start symbols of the fast paths only match, or lower to, themselves."""
     from trialnlp.constraints import temporal
 
-    symbols = set(values_module._starts(values_module._PREFIX_OPS).symbols)
+    symbols = set(values_module.phrase_starts(values_module._PREFIX_OPS).symbols)
     for _, _, starts, _ in temporal._SPECS:
         symbols |= set(starts.symbols)
     letter = re.compile("(?i)[a-z]")
@@ -677,23 +678,23 @@ def test_lowered_text_lines_up_with_ignorecase() -> None:
             continue
         if letter.match(char):
             traps.add(char)
-        elif char not in values_module._CASE_TRAPS:
+        elif char not in phrases._CASE_TRAPS:
             assert len(lowered) == 1 and not lowered.isascii(), hex(code)
-    assert traps == set(values_module._CASE_TRAPS)
+    assert traps == set(phrases._CASE_TRAPS)
     assert matches_symbol == lowers_to_symbol == symbols
 
 
 def test_fast_path_starts_cover_the_comparators() -> None:
-    starts = values_module._starts(values_module._PREFIX_OPS)
+    starts = values_module.phrase_starts(values_module._PREFIX_OPS)
     assert not starts.anywhere and "at" in starts.words and "≥" in starts.symbols
     assert values_module._OP_STARTS is not None and values_module._LIMIT_HINT is not None
-    lowered = values_module._lowered("Age at least 18; ≥ 2 ULN")
+    lowered = values_module.fast_lowered("Age at least 18; ≥ 2 ULN")
     assert lowered is not None
     assert values_module._comparator_starts(lowered) == [4, 17]
 
 
 def test_full_runs_respect_word_boundaries() -> None:
-    full_runs = values_module._full_runs
+    full_runs = phrases._full_runs
     assert full_runs("upper limit of normal") == ["upper", "limit", "of", "normal"]
     assert full_runs("year(s)") == ["year", "s"]
     assert full_runs("x", end=False) == []

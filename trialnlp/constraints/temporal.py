@@ -22,15 +22,16 @@ from typing import Any, overload
 
 from ..resources import load_json
 from ..types import Window
-from .values import (
-    _hint_runs,
-    _lowered,
-    _matches_at,
-    _Starts,
-    _starts,
-    parse_number,
+from .phrases import (
+    PhraseStarts,
+    fast_lowered,
+    hint_runs,
+    matches_at,
     phrase_alternation,
+    phrase_key,
+    phrase_starts,
 )
+from .values import parse_number
 
 __all__ = ["WindowMention", "find_windows"]
 
@@ -49,23 +50,19 @@ def _alt(phrases: Any) -> str:
     return f"(?i:{phrase_alternation(phrases)})"
 
 
-def _key(phrase: str) -> str:
-    return " ".join(phrase.split()).casefold()
-
-
 _RULES: dict[str, Any] = load_json("temporal.json")
 _UNITS: dict[str, str] = {
-    _key(s): code for code, spellings in _RULES["units"].items() for s in spellings
+    phrase_key(s): code for code, spellings in _RULES["units"].items() for s in spellings
 }
 _NUMBER_WORDS: dict[str, float] = {
-    _key(word): float(value)
+    phrase_key(word): float(value)
     for word, value in {**_RULES["number_words"], **_RULES["article_amounts"]}.items()
 }
 _ANCHORS: dict[str, str] = {
-    _key(p): anchor for anchor, phrases in _RULES["anchors"].items() for p in phrases
+    phrase_key(p): anchor for anchor, phrases in _RULES["anchors"].items() for p in phrases
 }
 _DIRECTIONS: dict[str, str] = {
-    _key(p): way for way, phrases in _RULES["directions"].items() for p in phrases
+    phrase_key(p): way for way, phrases in _RULES["directions"].items() for p in phrases
 }
 _LINEAR = {k: v for k, v in _DIRECTIONS.items() if v != "around"}
 
@@ -89,28 +86,28 @@ _NEEDS_UNIT, _NEEDS_ANCHOR = 1, 2  # every match holds a unit (an anchor)
 
 # (relation, regex, where a match starts, what every match holds); _SPECS only serves the
 # fast path of find_windows (see _scan_lowered): the regexes are _PATTERNS
-_SPECS: tuple[tuple[str, str, _Starts, int], ...] = (
+_SPECS: tuple[tuple[str, str, PhraseStarts, int], ...] = (
     # in the past 12 months / during the last 3 months before screening / in the next 2 years
     (
         "lookback",
         rf"(?P<prep>{_alt(_SPAN + _RULES['duration_prepositions'])})"
         rf"\s+{_THE}?(?P<look>{_alt(_RULES['lookback'] + _RULES['lookahead'])})"
         rf"\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
-        _starts(_SPAN + _RULES["duration_prepositions"]),
+        phrase_starts(_SPAN + _RULES["duration_prepositions"]),
         _NEEDS_UNIT,
     ),
     # in the 6 months (prior to screening)
     (
         "within",
         rf"{_alt(_SPAN)}\s+{_THE}{_AMOUNT}\s*[-‐]?\s*{_UNIT}{_TO_ANCHOR_ANY}?",
-        _starts(_SPAN),
+        phrase_starts(_SPAN),
         _NEEDS_UNIT,
     ),
     # within 6 months (before screening)
     (
         "within",
         rf"{_alt(_RULES['within_lead'])}\s+(?:{_AMOUNT}\s*[-‐]?\s*)?{_UNIT}{_TO_ANCHOR_ANY}?",
-        _starts(_RULES["within_lead"]),
+        phrase_starts(_RULES["within_lead"]),
         _NEEDS_UNIT,
     ),
     # (for) less than 3 months before randomization / ago
@@ -118,7 +115,7 @@ _SPECS: tuple[tuple[str, str, _Starts, int], ...] = (
         "bounded",
         rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['bounded_lead'])}\s*"
         rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
-        _starts(_DURATION + _RULES["bounded_lead"]),
+        phrase_starts(_DURATION + _RULES["bounded_lead"]),
         _NEEDS_UNIT,
     ),
     # for at least 2 weeks / at least 4 weeks prior to randomization
@@ -126,32 +123,33 @@ _SPECS: tuple[tuple[str, str, _Starts, int], ...] = (
         "at_least",
         rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['at_least_lead'])}\s*"
         rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
-        _starts(_DURATION + _RULES["at_least_lead"]),
+        phrase_starts(_DURATION + _RULES["at_least_lead"]),
         _NEEDS_UNIT,
     ),
     # for 6 months (before screening)
     (
         "duration",
         rf"(?P<lead>{_alt(_DURATION)})\s+{_AMOUNT}\s*{_UNIT}{_TO_ANCHOR}?",
-        _starts(_DURATION),
+        phrase_starts(_DURATION),
         _NEEDS_UNIT,
     ),
     # 3 months before screening / 2 years ago
     (
         "offset",
         rf"(?<![\w.])\b{_AMOUNT}\s*[-‐]?\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})",
-        _starts(_NUMBER_WORDS, digits=True),
+        phrase_starts(_NUMBER_WORDS, digits=True),
         _NEEDS_UNIT,
     ),
     (
         "during",
         rf"{_alt(_RULES['during_words'])}\s+{_ANCHOR}",
-        _starts(_RULES["during_words"]),
+        phrase_starts(_RULES["during_words"]),
         _NEEDS_ANCHOR,
     ),
-    ("at", rf"{_alt(_RULES['at_words'])}\s+{_ANCHOR}", _starts(_RULES["at_words"]), _NEEDS_ANCHOR),
+    ("at", rf"{_alt(_RULES['at_words'])}\s+{_ANCHOR}", phrase_starts(_RULES["at_words"]),
+     _NEEDS_ANCHOR),
     # prior to enrollment / after surgery
-    ("offset", rf"(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR}", _starts(_LINEAR), _NEEDS_ANCHOR),
+    ("offset", rf"(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR}", phrase_starts(_LINEAR), _NEEDS_ANCHOR),
 )
 
 
@@ -160,7 +158,7 @@ class _Compiled(Sequence[tuple[str, re.Pattern[str]]]):
     compiling them all takes ~0.5 s, a third of importing trialnlp, and a text needs the
     few whose start words it holds."""
 
-    def __init__(self, specs: Sequence[tuple[str, str, _Starts, int]]) -> None:
+    def __init__(self, specs: Sequence[tuple[str, str, PhraseStarts, int]]) -> None:
         self._specs = specs
         self._compiled: list[tuple[str, re.Pattern[str]] | None] = [None] * len(specs)
 
@@ -197,7 +195,7 @@ class _Fast:
 
 def _fast() -> _Fast | None:
     """The fast-path tables (None when some spec's starts or needs cannot be listed)."""
-    runs = {_NEEDS_UNIT: _hint_runs(_UNITS), _NEEDS_ANCHOR: _hint_runs(_ANCHORS)}
+    runs = {_NEEDS_UNIT: hint_runs(_UNITS), _NEEDS_ANCHOR: hint_runs(_ANCHORS)}
     if any(found is None or not found for found in runs.values()):
         return None
     if any(starts.anywhere for _, _, starts, _ in _SPECS):
@@ -226,19 +224,20 @@ def _amount(match: re.Match[str]) -> float | None:
     if not written:
         unit = match.groupdict().get("unit") or ""
         return 1.0 if unit and not unit.casefold().endswith("s") else None  # "the past year"
-    return parse_number(written) if written[0].isdigit() else _NUMBER_WORDS.get(_key(written))
+    return parse_number(written) if written[0].isdigit() else _NUMBER_WORDS.get(phrase_key(written))
 
 
 def _window(kind: str, match: re.Match[str]) -> Window | None:
     """The Window a pattern match stands for, or None when the match is not temporal."""
     groups = match.groupdict()
-    anchor = _ANCHORS[_key(groups["anchor"])] if groups.get("anchor") else None
-    way = _DIRECTIONS.get(_key(groups["dir"])) if groups.get("dir") else None
-    unit = _UNITS[_key(groups["unit"])] if groups.get("unit") else None
+    anchor = _ANCHORS[phrase_key(groups["anchor"])] if groups.get("anchor") else None
+    way = _DIRECTIONS.get(phrase_key(groups["dir"])) if groups.get("dir") else None
+    unit = _UNITS[phrase_key(groups["unit"])] if groups.get("unit") else None
     amount = _amount(match) if unit else None
     if kind == "lookback":
-        ahead = _key(groups["look"]) in {_key(w) for w in _RULES["lookahead"]}
-        duration = _key(groups["prep"]) in {_key(w) for w in _RULES["duration_prepositions"]}
+        ahead = phrase_key(groups["look"]) in {phrase_key(w) for w in _RULES["lookahead"]}
+        duration = phrase_key(groups["prep"]) in {
+            phrase_key(w) for w in _RULES["duration_prepositions"]}
         relation = "after" if ahead or way == "after" else ("duration" if duration else "within")
     elif kind == "within":
         relation = "after" if way == "after" else "within"
@@ -258,11 +257,11 @@ def find_windows(text: str) -> list[WindowMention]:
 
     The matches are those of each of ``_PATTERNS`` scanned over the whole text (``_scan``);
     ``_scan_lowered`` finds the same ones faster, and serves unless the text holds a
-    character that ``(?i)`` folds onto an ASCII letter (see ``values._lowered``).
+    character that ``(?i)`` folds onto an ASCII letter (see ``phrases.fast_lowered``).
     """
     if not isinstance(text, str) or not text:
         return []
-    lowered = _lowered(text) if _FAST is not None else None
+    lowered = fast_lowered(text) if _FAST is not None else None
     if lowered is None:
         return _choose(_scan(text))
     return _choose(_scan_lowered(text, lowered))
@@ -278,7 +277,7 @@ def _scan(text: str) -> list[WindowMention]:
 
 def _scan_lowered(text: str, lowered: str) -> list[WindowMention]:
     """``_scan(text)``, trying each pattern only where it can start (``lowered`` is
-    ``_lowered(text)``), and only up to the last unit (anchor) run when every match of it
+    ``fast_lowered(text)``), and only up to the last unit (anchor) run when every match of it
     holds a unit (an anchor); not at all when there is no such run."""
     fast = _FAST
     assert fast is not None
@@ -309,7 +308,7 @@ def _scan_lowered(text: str, lowered: str) -> list[WindowMention]:
         if positions[0] <= limit:
             kind, pattern = _PATTERNS[index]
             candidates = [p for p in positions if p <= limit]
-            _collect(kind, _matches_at(pattern, text, candidates), found)
+            _collect(kind, matches_at(pattern, text, candidates), found)
     return found
 
 

@@ -14,11 +14,20 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..resources import load_json
+from .phrases import (
+    fast_lowered,
+    matches_at,
+    phrase_alternation,
+    phrase_key,
+    phrase_starts,
+    run_hint,
+    start_scanner,
+)
 from .units import match_unit
 
 __all__ = ["ValueMention", "find_values", "parse_number", "phrase_alternation"]
@@ -48,183 +57,17 @@ class ValueMention:
     op_text: str
 
 
-def phrase_alternation(phrases: Iterable[str], *, start: bool = True, end: bool = True) -> str:
-    """A regex alternation of literal phrases, longest first.
-
-    A space matches any run of whitespace; a phrase starting (ending) with a letter only
-    matches at a word start (end) unless ``start`` (``end``) is false.
-    """
-    parts = []
-    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
-        body = r"\s+".join(re.escape(word) for word in phrase.split())
-        if start and phrase[:1].isalpha():
-            body = r"(?<![A-Za-z])" + body
-        if end and phrase[-1:].isalpha():
-            body += r"(?![A-Za-z])"
-        parts.append(body)
-    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
-
-
-# Fast paths.  The comparator and limit regexes are large case-insensitive alternations with
-# look-behinds, so scanning them over every position of a text is slow.  Instead, matches are
-# only tried where one can start: ``(?i)`` phrases are compared on ``text.lower()`` (which
-# lines up with what ``(?i)`` matches unless the text holds one of the four non-ASCII
-# characters that ``(?i)`` folds onto ASCII letters: then the full scans run), a phrase that
-# starts with a letter starts at a whole run of ASCII letters (it has a ``(?<![A-Za-z])``
-# look-behind), and the regex is then matched, unchanged, on the original text at each
-# candidate.  Results are identical to the full scans (tests/constraints/test_values.py and
-# test_temporal.py compare both; tools/profile_parsers.py compares on real criteria).
-_CASE_TRAPS = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: (?i) matches them to ASCII letters
-_HAS_TRAP = re.compile(f"[{_CASE_TRAPS}]")
-_ASCII_LETTERS = re.compile("[A-Za-z]+")
-
-
-def _lowered(text: str) -> str | None:
-    """``text.lower()``, or None when it does not line up with ``(?i)`` matching on ``text``.
-
-    Outside the trap characters, ``str.lower`` keeps the length, maps ASCII letters to
-    lowercase ASCII and no other character onto ASCII, so a lowercase literal found at ``i``
-    of the result is a ``(?i)`` match at ``i`` of ``text`` and ``[a-z]`` runs of the result
-    are the ``[A-Za-z]`` runs of ``text``.
-    """
-    if not text.isascii() and _HAS_TRAP.search(text) is not None:
-        return None
-    lowered = text.lower()
-    return lowered if len(lowered) == len(text) else None
-
-
-def _full_runs(phrase: str, *, start: bool = True, end: bool = True) -> list[str]:
-    """The lowercase ASCII-letter runs that every match of ``phrase`` (as written by
-    ``phrase_alternation`` with the same ``start``/``end``) has as *whole* runs of letters:
-    each is bounded in the match by whitespace, a non-letter character or a word-boundary
-    look-around.  The first one is the phrase's start when the phrase starts with a letter.
-    """
-    if _HAS_TRAP.search(phrase):
-        return []
-    words = phrase.split()
-    runs = []
-    for index, word in enumerate(words):
-        for run in _ASCII_LETTERS.finditer(word):
-            # bounded by a literal non-letter, by \s+, or by phrase_alternation's look-around
-            left = run.start() > 0 or index > 0 or (start and phrase[:1].isalpha())
-            right = (
-                run.end() < len(word) or index < len(words) - 1 or (end and phrase[-1:].isalpha())
-            )
-            if left and right:
-                runs.append(run.group().lower())
-    return runs
-
-
-@dataclass(frozen=True, slots=True)
-class _Starts:
-    """Where a match of an alternation of phrases can start, in a lowered text: at a whole
-    ASCII-letter run in ``words``, at a character in ``symbols``, at the first of a run of
-    ASCII digits (``digits``), or, with ``anywhere``, at any position (no fast path)."""
-
-    words: frozenset[str]
-    symbols: str
-    digits: bool = False
-    anywhere: bool = False
-
-    def __or__(self, other: _Starts) -> _Starts:
-        return _Starts(
-            self.words | other.words,
-            "".join(sorted(set(self.symbols + other.symbols))),
-            self.digits or other.digits,
-            self.anywhere or other.anywhere,
-        )
-
-
-def _starts(phrases: Iterable[str], *, digits: bool = False) -> _Starts:
-    """The starts of ``phrase_alternation(phrases)`` (``start=True``): a phrase starting with
-    an ASCII letter starts a whole run (its look-behind; see ``_full_runs``), any other starts
-    with its first character, which must then be caseless so that ``(?i)`` only matches it."""
-    words: set[str] = set()
-    symbols: set[str] = set()
-    anywhere = False
-    for phrase in phrases:
-        first = phrase[:1]
-        if not first or first.isspace():
-            anywhere = True  # no look-behind: it may start inside a run
-        elif first.isascii() and first.isalpha():
-            runs = _full_runs(phrase)
-            anywhere |= not runs or not phrase.lower().startswith(runs[0])
-            words.update(runs[:1])
-        elif first.lower() == first.upper() == first and not first.isalpha():
-            symbols.add(first)
-        else:
-            anywhere = True
-    return _Starts(frozenset(words), "".join(sorted(symbols)), digits, anywhere)
-
-
-def _start_scanner(starts: _Starts) -> re.Pattern[str] | None:
-    """A regex over a lowered text that matches at every start of ``starts`` (None when
-    a match may start anywhere)."""
-    if starts.anywhere:
-        return None
-    parts = []
-    if starts.words:
-        words = sorted(starts.words, key=lambda w: (-len(w), w))
-        parts.append("(?<![a-z])(?:" + "|".join(words) + ")(?![a-z])")
-    if starts.digits:
-        parts.append("(?<![0-9])[0-9]")
-    if starts.symbols:
-        parts.append("[" + "".join(re.escape(c) for c in starts.symbols) + "]")
-    return re.compile("|".join(parts) or "(?!)")
-
-
-def _hint_runs(phrases: Iterable[str]) -> list[str] | None:
-    """A whole letter run of each phrase (see ``_full_runs``): where a lowered text has none
-    of them, ``phrase_alternation(phrases)`` matches nowhere (None when some phrase has no
-    such run)."""
-    runs = set()
-    for phrase in phrases:
-        found = _full_runs(phrase)
-        if not found:
-            return None
-        runs.add(max(found, key=len))
-    return sorted(runs, key=lambda r: (-len(r), r))
-
-
-def _run_hint(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """A regex over a lowered text that finds one of ``_hint_runs(phrases)``."""
-    runs = _hint_runs(phrases)
-    if runs is None:
-        return None
-    return re.compile("(?<![a-z])(?:" + "|".join(runs) + ")(?![a-z])" if runs else "(?!)")
-
-
-def _matches_at(
-    pattern: re.Pattern[str], text: str, positions: Iterable[int]
-) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)`` given ascending ``positions`` where all its matches start."""
-    end = 0
-    for position in positions:
-        if position < end:
-            continue
-        match = pattern.match(text, position)
-        if match is None:
-            continue
-        if match.end() == position:  # an empty match: let finditer take it from here
-            yield from pattern.finditer(text, position)
-            return
-        yield match
-        end = match.end()
-
-
-def _phrase_key(phrase: str) -> str:
-    return " ".join(phrase.split()).casefold()
 
 
 _RULES: dict[str, Any] = load_json("comparators.json")
 _PREFIX_OPS: dict[str, str] = {
-    _phrase_key(p): op for op, phrases in _RULES["prefix"].items() for p in phrases
+    phrase_key(p): op for op, phrases in _RULES["prefix"].items() for p in phrases
 }
 _SUFFIX_OPS: dict[str, str] = {
-    _phrase_key(p): op for op, phrases in _RULES["suffix"].items() for p in phrases
+    phrase_key(p): op for op, phrases in _RULES["suffix"].items() for p in phrases
 }
 _LIMITS: dict[str, dict[str, Any]] = {
-    _phrase_key(entry["phrase"]): entry for entry in _RULES["normal_limits"]
+    phrase_key(entry["phrase"]): entry for entry in _RULES["normal_limits"]
 }
 _STANDALONE_LIMITS = [e["phrase"] for e in _RULES["normal_limits"] if not e.get("needs_multiplier")]
 
@@ -263,8 +106,8 @@ _WORD_MULTIPLE = re.compile(
 )
 # where a comparator (of _PREFIX and _BARE_LIMIT) can start; a whole letter run per
 # standalone normal limit (each _BARE_LIMIT match has one of them)
-_OP_STARTS = _start_scanner(_starts(_PREFIX_OPS))
-_LIMIT_HINT = _run_hint(_STANDALONE_LIMITS)
+_OP_STARTS = start_scanner(phrase_starts(_PREFIX_OPS))
+_LIMIT_HINT = run_hint(_STANDALONE_LIMITS)
 _NUMBER_BODY = (
     r"(?:[-−](?=\.?[0-9]))?"
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
@@ -333,7 +176,7 @@ def _parse_tail(text: str, pos: int) -> _Tail | None:
     """A normal-limit multiple (``x ULN``) or a unit right after ``pos``."""
     limit = _LIMIT.match(text, pos)
     if limit is not None:
-        entry = _LIMITS[_phrase_key(limit["limit"])]
+        entry = _LIMITS[phrase_key(limit["limit"])]
         if limit["mult"] or not entry.get("needs_multiplier"):
             start = pos + len(limit.group()) - len(limit.group().lstrip())
             return _Tail(None, entry["relative_to"], start, limit.end())
@@ -371,7 +214,7 @@ def _find_prefix(
     if match is None:
         return None
     written = match["op"]
-    return _Prefix(_PREFIX_OPS[_phrase_key(written)], match.start(), written)
+    return _Prefix(_PREFIX_OPS[phrase_key(written)], match.start(), written)
 
 
 def _number_at(text: str, match: re.Match[str]) -> tuple[float | None, int]:
@@ -454,7 +297,7 @@ def _mention_at(
         suffix = _SUFFIX.match(text, draft.end)
         if suffix:
             draft.op, draft.op_text, draft.end = (
-                _SUFFIX_OPS[_phrase_key(suffix["op"])],
+                _SUFFIX_OPS[phrase_key(suffix["op"])],
                 suffix["op"],
                 suffix.end(),
             )
@@ -481,10 +324,10 @@ def _finish(text: str, draft: _Draft) -> ValueMention:
 
 def _bare_limit(text: str, match: re.Match[str]) -> ValueMention:
     """``> ULN``, ``below the lower limit of normal``: value 1 of the limit."""
-    entry = _LIMITS[_phrase_key(match["limit"])]
+    entry = _LIMITS[phrase_key(match["limit"])]
     op_text = match["op"]
     return ValueMention(
-        op=_PREFIX_OPS[_phrase_key(op_text)],
+        op=_PREFIX_OPS[phrase_key(op_text)],
         value=1.0,
         value_max=None,
         unit=None,
@@ -531,7 +374,7 @@ def find_values(text: str) -> list[ValueMention]:
     """Every quantitative expression in ``text``, left to right, non-overlapping."""
     if not isinstance(text, str) or not text:
         return []
-    lowered = _lowered(text) if _OP_STARTS is not None else None
+    lowered = fast_lowered(text) if _OP_STARTS is not None else None
     starts: list[int] | None = None  # where comparators can start (lowered texts only)
     mentions: list[ValueMention] = []
     last_end = 0
@@ -554,7 +397,7 @@ def find_values(text: str) -> list[ValueMention]:
     else:
         if starts is None:
             starts = _comparator_starts(lowered)
-        bare = _matches_at(_BARE_LIMIT, text, starts)
+        bare = matches_at(_BARE_LIMIT, text, starts)
     for match in bare:
         if not any(m.start < match.end() and match.start() < m.end for m in mentions):
             mentions.append(_bare_limit(text, match))
@@ -573,10 +416,10 @@ def _word_multiples(text: str, mentions: list[ValueMention]) -> list[ValueMentio
         side = (match["side"] or "").casefold()
         if match["op"]:
             op_text = match["op"]
-            op = _PREFIX_OPS[_phrase_key(op_text)]
+            op = _PREFIX_OPS[phrase_key(op_text)]
         elif match["suffix"]:
             op_text = match["suffix"]
-            op = _SUFFIX_OPS[_phrase_key(op_text)]
+            op = _SUFFIX_OPS[phrase_key(op_text)]
         elif side:
             op_text = match["side"]
             op = ">" if side in ("above", "over", "higher than", "greater than") else "<"
@@ -590,7 +433,7 @@ def _word_multiples(text: str, mentions: list[ValueMention]) -> list[ValueMentio
         mentions.append(ValueMention(
             op=op, value=float(_MULTIPLE_WORDS[number]), value_max=None, unit=None,
             unit_text=text[match.start("limit") : match.end()],
-            relative_to=_LIMITS[_phrase_key(match["limit"])]["relative_to"],
+            relative_to=_LIMITS[phrase_key(match["limit"])]["relative_to"],
             start=match.start(), end=match.end(), text=match.group(), op_text=op_text))
     return mentions
 
