@@ -16,6 +16,8 @@ from trialnlp.constraints import values as values_module
 from trialnlp.constraints.values import ValueMention, find_values, parse_number
 from trialnlp.resources import load_json
 
+from .unit_spellings import SPELLINGS
+
 CHIA_TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "chia" / "train"
 
 
@@ -355,63 +357,7 @@ def test_normal_word_needs_a_multiplier() -> None:
 
 @pytest.mark.parametrize(
     ("written", "ucum"),
-    [
-        ("mg/dl", "mg/dL"),
-        ("g/dl", "g/dL"),
-        ("mmol/l", "mmol/L"),
-        ("µmol/L", "umol/L"),
-        ("umol/L", "umol/L"),
-        ("μmol/L", "umol/L"),
-        ("IU/L", "[IU]/L"),
-        ("U/L", "U/L"),
-        ("IU/ml", "[IU]/mL"),
-        ("mmHg", "mm[Hg]"),
-        ("mm Hg", "mm[Hg]"),
-        ("%", "%"),
-        ("kg", "kg"),
-        ("kg/m2", "kg/m2"),
-        ("kg/m²", "kg/m2"),
-        ("kg/m^2", "kg/m2"),
-        ("ml/min/1.73m2", "mL/min/{1.73_m2}"),
-        ("mL/min/1.73 m²", "mL/min/{1.73_m2}"),
-        ("mg/d", "mg/d"),
-        ("mg/day", "mg/d"),
-        ("mg/ day", "mg/d"),
-        ("mg per day", "mg/d"),
-        ("mg daily", "mg/d"),
-        ("mg/kg/day", "mg/kg/d"),
-        ("mg/kg/ day", "mg/kg/d"),
-        ("mg/week", "mg/wk"),
-        ("mg/ week", "mg/wk"),
-        ("mg/wk", "mg/wk"),
-        ("mg weekly", "mg/wk"),
-        ("ng/mL", "ng/mL"),
-        ("pg/mL", "pg/mL"),
-        ("copies/mL", "{copies}/mL"),
-        ("bpm", "/min"),
-        ("beats per minute", "/min"),
-        ("ms", "ms"),
-        ("msec", "ms"),
-        ("cm", "cm"),
-        ("m", "m"),
-        ("mL", "mL"),
-        ("ml", "mL"),
-        ("years", "a"),
-        ("yrs", "a"),
-        ("years old", "a"),
-        ("years of age", "a"),
-        ("months", "mo"),
-        ("weeks", "wk"),
-        ("days", "d"),
-        ("hours", "h"),
-        ("IU", "[IU]"),
-        ("units", "U"),
-        ("mEq/L", "meq/L"),
-        ("drinks/week", "{beverage}/wk"),
-        ("alcoholic beverages per day", "{beverage}/d"),
-        ("/mm3", "/uL"),
-        ("cells/mm3", "/uL"),
-    ],
+    SPELLINGS,
 )
 def test_units_after_numbers(written: str, ucum: str) -> None:
     text = f"value ≥ 12 {written}"
