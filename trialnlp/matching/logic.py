@@ -100,7 +100,7 @@ def _alternatives(criterion: Criterion, verdicts: list[ConstraintVerdict]
     """Group an inclusion criterion's constraint verdicts into alternatives."""
     groups: list[list[ConstraintVerdict]] = []
     by_concept: dict[str, list[ConstraintVerdict]] = {}
-    previous: ConstraintVerdict | None = None
+    previous: tuple[Constraint, list[ConstraintVerdict]] | None = None  # and its group
     for verdict in verdicts:
         c = verdict.constraint
         # "men and women", "boys and girls": sex words are alternatives, and so are the
@@ -108,15 +108,15 @@ def _alternatives(criterion: Criterion, verdicts: list[ConstraintVerdict]
         key = c.kind if c.kind in ("sex", "age") else \
             (c.code or (c.concept or c.text).casefold()) + "|" + c.kind
         if key in by_concept:
-            by_concept[key].append(verdict)
-        elif previous is not None and _joined_by_or(criterion, previous.constraint, c):
-            group = next(g for g in groups if previous in g)
-            group.append(verdict)
-            by_concept[key] = group
+            group = by_concept[key]
+        elif previous is not None and _joined_by_or(criterion, previous[0], c):
+            group = previous[1]
         else:
-            groups.append([verdict])
-            by_concept[key] = groups[-1]
-        previous = verdict
+            group = []
+            groups.append(group)
+        group.append(verdict)
+        by_concept.setdefault(key, group)
+        previous = (c, group)
     return groups
 
 
