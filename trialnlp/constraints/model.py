@@ -30,7 +30,8 @@ MODEL_LABELS = {"Measurement": "MEASUREMENT", "Condition": "CONDITION", "Drug": 
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 
 
-def _norm(text: str) -> str:
+def lookup_key(text: str) -> str:
+    """The key lexicon names are looked up by: lower case, punctuation runs to one space."""
     return _NORMALISE.sub(" ", text.lower()).strip()
 
 
@@ -42,15 +43,15 @@ def _lookup() -> dict[str, dict[str, tuple[str, str | None, str | None, str | No
     for analyte in analytes():
         for synonym in (*analyte.synonyms, analyte.concept):
             table["MEASUREMENT"].setdefault(
-                _norm(synonym), (analyte.kind.upper(), analyte.concept, analyte.code,
+                lookup_key(synonym), (analyte.kind.upper(), analyte.concept, analyte.code,
                                  analyte.unit))
     for condition in conditions():
         for synonym in (*condition.synonyms, condition.concept):
-            table["CONDITION"].setdefault(_norm(synonym),
+            table["CONDITION"].setdefault(lookup_key(synonym),
                                           ("CONDITION", condition.concept, condition.code, None))
     for drug_class in drug_classes():
         for synonym in drug_class.synonyms:
-            table["DRUG"].setdefault(_norm(synonym),
+            table["DRUG"].setdefault(lookup_key(synonym),
                                      ("DRUG_CLASS", drug_class.concept, drug_class.code, None))
     return table
 
@@ -74,7 +75,7 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
             continue
         if sum(ch.isalpha() for ch in text) < 2:
             continue  # a roman numeral ("NYHA III or Ⅳ") or a stray letter, not a name
-        rule_label, concept, code, unit = _lookup()[kind].get(_norm(text), (None,) * 4)
+        rule_label, concept, code, unit = _lookup()[kind].get(lookup_key(text), (None,) * 4)
         if kind == "DRUG" and rule_label is None:
             concept, code = _drug_code(text)
         mentions.append(Mention(

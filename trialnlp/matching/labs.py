@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from ..constraints import lexicon
-from ..constraints.model import _norm as _name_key  # the extractor's lexicon lookup key
+from ..constraints.model import lookup_key as _name_key  # the extractor's lexicon key
 from ..constraints.units import convert, normalize_unit
 
 __all__ = [
