@@ -127,6 +127,11 @@ def _day(value: Any) -> dt.date | None:
     return None
 
 
+def _period_day(period: Any, end: bool = False) -> dt.date | None:
+    """The day a FHIR Period starts (``end``: ends); None without a period."""
+    return None if period is None else _day(period.end if end else period.start)
+
+
 def _number(value: Decimal | int | float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -290,8 +295,7 @@ class _Reader:
         obs = entry.resource
         if obs.status in ("entered-in-error", "cancelled"):
             return
-        day = _day(obs.effectiveDateTime) or \
-            (_day(obs.effectivePeriod.start) if obs.effectivePeriod is not None else None) or \
+        day = _day(obs.effectiveDateTime) or _period_day(obs.effectivePeriod) or \
             _day(obs.effectiveInstant) or _day(obs.issued)
         code, display = _code(obs.code, OBSERVATION_SYSTEMS)
         name = _name(obs.code, display)
@@ -361,10 +365,8 @@ class _Reader:
         name = _name(cond.code, display)
         if not (code or name):
             return
-        onset = _day(cond.onsetDateTime) or \
-            (_day(cond.onsetPeriod.start) if cond.onsetPeriod is not None else None)
-        resolved = _day(cond.abatementDateTime) or \
-            (_day(cond.abatementPeriod.end) if cond.abatementPeriod is not None else None)
+        onset = _day(cond.onsetDateTime) or _period_day(cond.onsetPeriod)
+        resolved = _day(cond.abatementDateTime) or _period_day(cond.abatementPeriod, end=True)
         ended = _status(cond.clinicalStatus) in ("inactive", "remission", "resolved") or any(
             x is not None for x in (cond.abatementDateTime, cond.abatementPeriod,
                                     cond.abatementAge, cond.abatementRange,
@@ -392,13 +394,13 @@ class _Reader:
             return
         if statement:
             period = med.effectivePeriod
-            start = _day(med.effectiveDateTime) or (_day(period.start) if period else None)
-            stop = _day(period.end) if period else None
+            start = _day(med.effectiveDateTime) or _period_day(period)
+            stop = _period_day(period, end=True)
             dosage = (med.dosage or [None])[0]
         else:
             period = med.dispenseRequest.validityPeriod if med.dispenseRequest else None
-            start = _day(med.authoredOn) or (_day(period.start) if period else None)
-            stop = _day(period.end) if period else None
+            start = _day(med.authoredOn) or _period_day(period)
+            stop = _period_day(period, end=True)
             dosage = (med.dosageInstruction or [None])[0]
         dose, unit, frequency = _dosage(dosage)
         self.patient["medications"].append(_fact(
@@ -436,8 +438,7 @@ class _Reader:
         name = _name(proc.code, display)
         if not (code or name):
             return
-        day = _day(proc.performedDateTime) or \
-            (_day(proc.performedPeriod.start) if proc.performedPeriod is not None else None)
+        day = _day(proc.performedDateTime) or _period_day(proc.performedPeriod)
         self.patient["procedures"].append(_fact(
             Procedure, entry.label, self.where, name=name, code=code,
             present=proc.status != "not-done", date=day))
