@@ -29,3 +29,15 @@ def write_records(path: Path, count: int, start: int = 0) -> Path:
                         f"- Condition number {i}")
             handle.write(json.dumps({"nct_id": f"NCT{i:08d}", "criteria": criteria}) + "\n")
     return path
+
+
+class StopAfter:
+    """on_progress hook: Ctrl-C after ``chunks`` chunks have been written."""
+
+    def __init__(self, chunks: int) -> None:
+        self.left = chunks
+
+    def __call__(self, state) -> None:
+        self.left -= 1
+        if self.left == 0:
+            raise KeyboardInterrupt

@@ -15,7 +15,7 @@ from trialnlp.errors import TrialnlpError, UsageError
 from trialnlp.pipeline import build_pipeline, parse_records
 from trialnlp.types import SourceRecord
 
-from .helpers import read_bytes
+from .helpers import StopAfter, read_bytes
 
 # What each mode adds (found with the shipped model): a value the rules tie to nothing
 # (exc.1), a criterion where rules find nothing (exc.2), one where they find something and
@@ -138,16 +138,6 @@ def test_worker_entry_point_applies_the_options() -> None:
         ParseOptions(max_chars=0)
 
 
-class _StopAfter:
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def __call__(self, state) -> None:
-        self.left -= 1
-        if self.left == 0:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize(("first", "second", "named"), [
     ({}, {"model": "off"}, "--model was 'gaps', now 'off'"),
     ({"model": "all"}, {}, "--model was 'all', now 'gaps'"),
@@ -157,7 +147,7 @@ def test_resume_with_other_options_is_refused(tmp_path: Path, mixed: Path, first
                                               second: dict, named: str) -> None:
     out = tmp_path / "out"
     with pytest.raises(BatchInterrupted):
-        run_batch([mixed], out, chunk_size=4, on_progress=_StopAfter(2), jobs=1, **first)
+        run_batch([mixed], out, chunk_size=4, on_progress=StopAfter(2), jobs=1, **first)
     with pytest.raises(TrialnlpError, match="cannot resume") as refused:
         run_batch([mixed], out, chunk_size=4, jobs=1, resume=True, **second)
     assert named in str(refused.value)

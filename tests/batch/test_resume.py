@@ -13,24 +13,12 @@ from trialnlp.batch import BatchInterrupted, run_batch
 from trialnlp.batch.resume import load, progress_path
 from trialnlp.errors import TrialnlpError
 
-from .helpers import N_MIXED, read_bytes
-
-
-class _StopAfter:
-    """on_progress hook: Ctrl-C after ``chunks`` chunks have been written."""
-
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def __call__(self, state) -> None:
-        self.left -= 1
-        if self.left == 0:
-            raise KeyboardInterrupt
+from .helpers import N_MIXED, StopAfter, read_bytes
 
 
 def _interrupt(mixed: Path, out: Path, chunks: int = 3, **options) -> int:
     with pytest.raises(BatchInterrupted) as stop:
-        run_batch([mixed], out, chunk_size=4, on_progress=_StopAfter(chunks), **options)
+        run_batch([mixed], out, chunk_size=4, on_progress=StopAfter(chunks), **options)
     return stop.value.summary.trials
 
 
