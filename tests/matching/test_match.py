@@ -315,3 +315,33 @@ def test_match_command_single_bad_patient_file_exits_1(tmp_path) -> None:
     result = CliRunner().invoke(app, ["match", str(bad), str(SEEDS)])
     assert result.exit_code == 1
     assert "p.json" in result.output and "not valid JSON" in result.output
+
+
+def test_non_finite_numbers_are_refused_naming_the_field(tmp_path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"id": "x", "labs": [{"name": "ALT", "value": 1e309, "unit": "U/L"}]}')
+    with pytest.raises(PatientError) as error:
+        load_patients(path)
+    assert "labs.0.value" in str(error.value) and "finite" in str(error.value)
+
+
+def test_bad_yaml_is_one_line(tmp_path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("id: [\n")
+    result = CliRunner().invoke(app, ["match", str(path), str(SEEDS)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "p.yaml: not valid YAML" in lines[0]
+
+
+def test_unreadable_trial_is_named_on_stderr_and_kept_as_a_row(tmp_path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(app, ["match", str(PATIENTS / "woman_30.json"), str(empty),
+                                      str(SEEDS / "001_a14ded1df662e207.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "empty.txt: empty file" in result.output
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        verdicts = [r["verdict"] for r in csv.DictReader(handle)]
+    assert sorted(verdicts) == ["error", "needs_review"]

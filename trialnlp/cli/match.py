@@ -57,6 +57,7 @@ def _trials(inputs: list[str], options: dict[str, str]) -> Iterator[Trial]:
 
 
 def _error_row(patient_id: str, trial_id: str, reason: str) -> dict[str, Any]:
+    stderr.print(f"trialnlp: error: {reason}", markup=False)  # one line each, as extract does
     return {"patient_id": patient_id, "trial_id": trial_id, "verdict": "error",
             "reasons": reason}
 
@@ -103,7 +104,7 @@ def match_command(
         else:
             people.append(item)
     if not people and summary and len(summary) == 1 and not patients.is_dir():
-        raise fail(summary[0]["reasons"])
+        raise typer.Exit(EXIT_INPUT)  # its one-line message is printed already
     detail: list[dict[str, Any]] = []
     nested: list[dict[str, Any]] = []
     errors = len(summary)

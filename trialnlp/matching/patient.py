@@ -23,7 +23,7 @@ CompleteList = Literal["conditions", "medications", "procedures"]
 
 
 class _Fact(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     name: str | None = None
     # SYSTEM:code (LOINC:1742-6, ICD10CM:K51.90, SNOMED:22298006, ATC:H02AB06, RxNorm:8640);
@@ -56,8 +56,6 @@ class Measurement(_Fact):
     def _valued(self) -> Measurement:
         if self.value is None and self.result is None:
             raise ValueError("give a value (with its unit) or a result")
-        if self.value is not None and self.value != self.value:
-            raise ValueError("value is NaN")
         return self
 
 
@@ -88,7 +86,7 @@ class Procedure(_Fact):
 class Patient(BaseModel):
     """One patient.  Ages and time windows are computed at ``reference_date``."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     id: str
     reference_date: dt.date | None = None  # the screening date; default: today
@@ -168,7 +166,8 @@ def _parse_file(path: Path) -> Any:
         try:
             return list(yaml.safe_load_all(text))
         except yaml.YAMLError as error:
-            raise PatientError(f"{path}: not valid YAML: {error}") from None
+            reason = " ".join(str(error).split())  # PyYAML's message spans lines
+            raise PatientError(f"{path}: not valid YAML: {reason}") from None
     if path.suffix.lower() == ".jsonl":
         rows = []
         for number, line in enumerate(text.splitlines(), 1):
