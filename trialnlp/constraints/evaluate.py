@@ -13,6 +13,16 @@ ties the right value to it as one constraint:
   and has the same ``op``, ``value``, ``value_max``, ``relative_to`` and ``unit`` (a unit
   the pipeline supplies from the analyte's usual unit, where the annotated Value states
   none, e.g. ``BMI > 34`` read as kg/m2, counts as the same);
+* Chia links only the first Value of an ``OR`` group of alternatives (``<45 bpm`` or
+  ``>90 bpm``: ``R6 Has_value T7 T8`` and ``* OR T8 T9``); the unlinked members are read
+  as values of the same Measurements, each one a gold threshold of its own;
+* an inclusive bound that Chia splits into an ``OR`` group of two Values (the ``.ann``
+  line ``* OR T34 T33`` with ``greater than 10 g/dL`` and ``equal to 10 g/dL`` for "greater
+  than or equal to 10 g/dL"; often only one of them is linked to the Measurement) is one
+  gold threshold, ``>= 10 g/dL``: the members must be Values of the same Measurements (or
+  of none), state the same number and unit, and have the operators ``>``/``<`` and ``=``.
+  ``OR`` groups of Measurements sharing a Value keep one gold threshold per Measurement,
+  so a prediction still counts only where analyte, operator, value and unit all match;
 * precision is judged where the annotation can judge it: a predicted lab/vital/score
   constraint with a value that overlaps a gold Measurement is correct when it matches one
   of that Measurement's values.  Predictions elsewhere (on text Chia annotates as an
@@ -23,7 +33,8 @@ Mentions.  Recall of Drug and Condition entities (a constraint of that kind over
 the entity) and of Person values: age Values (a Person or Value linked by Has_value whose
 text is an age range) found as an age constraint overlapping it.
 
-Usage: ``python -m trialnlp.constraints.evaluate --brat DIR [--json PATH]``.
+Usage: ``python -m trialnlp.constraints.evaluate --brat DIR [--json PATH] [--misses N]
+[--wrong N] [--model MODE]``.
 """
 
 from __future__ import annotations
@@ -68,6 +79,7 @@ class Report:
     thresholds: Counts = field(default_factory=Counts)
     recall: dict[str, list[int]] = field(default_factory=dict)  # kind -> [found, gold]
     misses: list[dict[str, Any]] = field(default_factory=list)
+    wrong: list[dict[str, Any]] = field(default_factory=list)  # judged, incorrect predictions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,20 +118,71 @@ def evaluate_constraints(directory: str | Path, keep_misses: int = 50,
                for d in documents]
     for document, trial in zip(documents, parse_records(records, nlp), strict=True):
         entities = {entity.id: entity for entity in document.entities}
-        _score(trial, entities, document.relations, report, keep_misses)
+        groups = _or_groups(Path(directory) / f"{document.name}.ann")
+        _score(trial, entities, document.relations, report, keep_misses, groups)
     return report
 
 
+def _or_groups(ann_path: Path) -> list[tuple[str, ...]]:
+    """The ``OR`` equivalence groups (``*<TAB>OR T1 T2 ...`` lines) of an ``.ann`` file."""
+    if not ann_path.is_file():
+        return []
+    groups = []
+    for line in ann_path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0] == "*" and parts[1].split()[:1] == ["OR"]:
+            groups.append(tuple(parts[1].split()[1:]))
+    return groups
+
+
+_INCLUSIVE = {frozenset({">", "="}): ">=", frozenset({"<", "="}): "<="}
+
+
+def _inclusive_bound(texts: list[str]) -> tuple[Any, ...] | None:
+    """``greater than 10 g/dL`` + ``equal to 10 g/dL`` -> the key of ``>= 10 g/dL``."""
+    keys = []
+    for text in texts:
+        parsed = find_values(text)
+        if len(parsed) != 1:
+            return None
+        keys.append(_key(parsed[0]))
+    op = _INCLUSIVE.get(frozenset(k[0] for k in keys))
+    if op is None or len({k[1:] for k in keys}) != 1:
+        return None
+    return (op, *keys[0][1:])
+
+
 def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[BratRelation],
-           report: Report, keep: int) -> None:
+           report: Report, keep: int, or_groups: Iterable[tuple[str, ...]] = ()) -> None:
     constraints = list(trial.iter_constraints())
     measured = [c for c in constraints
                 if c.kind in ("lab", "vital", "score", "substance", "measurement")
                 and c.value is not None and c.source != "structured"]
     gold: dict[str, list[tuple[Any, ...]]] = {}
     ages: list[BratEntity] = []
+    relations = list(relations)
+    # Value id -> the Measurements it is the value of
+    valued: dict[str, set[str]] = {}
     for relation in relations:
-        kind, arg1, arg2 = relation.type, relation.arg1, relation.arg2
+        if relation.type == "Has_value" and relation.arg1 in entities and \
+                relation.arg2 in entities and entities[relation.arg1].label == "Measurement":
+            valued.setdefault(relation.arg2, set()).add(relation.arg1)
+    merged: dict[str, tuple[Any, ...] | None] = {}  # Value id -> its group's key (or None)
+    pairs: list[tuple[str, str]] = []  # (Measurement, Value) implied by an OR group
+    for group in or_groups:
+        members = [i for i in group if i in entities and entities[i].label == "Value"]
+        linked = [i for i in members if valued.get(i)]  # Chia often links only one member
+        if len(members) != len(group) or len(members) < 2 or not linked or \
+                any(valued[i] != valued[linked[0]] for i in linked):
+            continue
+        key = _inclusive_bound([entities[i].text for i in members])
+        if key is not None:
+            merged[linked[0]] = key
+            merged.update({i: None for i in linked[1:]})
+        else:  # "<45 bpm or >90 bpm": unlinked alternatives belong to the same Measurements
+            pairs.extend((m, i) for i in members if i not in linked for m in valued[linked[0]])
+    for kind, arg1, arg2 in [(r.type, r.arg1, r.arg2) for r in relations] + [
+            ("Has_value", m, v) for m, v in pairs]:
         if kind != "Has_value" or arg1 not in entities or arg2 not in entities:
             continue
         subject, value = entities[arg1], entities[arg2]
@@ -127,6 +190,10 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
                 find_values(value.text):
             ages.append(value)
         if subject.label != "Measurement" or value.label != "Value":
+            continue
+        if arg2 in merged:
+            if merged[arg2] is not None:
+                gold.setdefault(arg1, []).append(merged[arg2])  # type: ignore[arg-type]
             continue
         parsed = [v for v in find_values(value.text)
                   if v.op_text or v.op == "between" or v.relative_to]
@@ -151,6 +218,10 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
         report.thresholds.predicted += 1
         if any(_same(_key(constraint), key) for i in on_gold for key in gold[i]):
             report.thresholds.correct += 1
+        elif len(report.wrong) < keep:
+            report.wrong.append({"trial": trial.trial_id, "text": constraint.text,
+                                 "predicted": (constraint.concept, *_key(constraint)),
+                                 "gold": [key for i in on_gold for key in gold[i]]})
     kinds = {"Drug": ("drug",), "Condition": ("condition", "pregnancy", "lactation"),
              "Procedure": ("procedure",)}
     for label, accepted in kinds.items():
@@ -171,9 +242,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--brat", required=True, type=Path, help="folder of .txt/.ann files")
     parser.add_argument("--json", type=Path, help="write the scores here as JSON")
     parser.add_argument("--misses", type=int, default=0, help="print N missed thresholds")
+    parser.add_argument("--wrong", type=int, default=0,
+                        help="print N predictions that contradict the gold")
     parser.add_argument("--model", choices=MODEL_MODES, help="NER model mode (default: gaps)")
     args = parser.parse_args(argv)
-    report = evaluate_constraints(args.brat, keep_misses=max(args.misses, 0), model=args.model)
+    report = evaluate_constraints(args.brat, keep_misses=max(args.misses, args.wrong, 0),
+                                  model=args.model)
     data = report.to_dict()
     t = data["thresholds"]
     print(f"thresholds (Measurement Has_value Value with a comparison): gold {t['gold']}, "
@@ -184,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"recall {kind}: {scores['found']}/{scores['gold']} = {scores['recall']:.3f}")
     for miss in report.misses[: args.misses]:
         print("  miss:", miss)
+    for wrong in report.wrong[: args.wrong]:
+        print("  wrong:", wrong)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

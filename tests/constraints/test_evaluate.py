@@ -1,0 +1,53 @@
+"""The constraint scorer's reading of Chia ``OR`` groups (issue 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trialnlp.constraints.evaluate import _inclusive_bound, _or_groups, evaluate_constraints
+
+
+def _corpus(tmp_path: Path, text: str, ann: str) -> Path:
+    (tmp_path / "NCT0_inc.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "NCT0_inc.ann").write_text(ann, encoding="utf-8")
+    return tmp_path
+
+
+def test_or_groups_are_read_from_the_ann_file(tmp_path: Path) -> None:
+    path = _corpus(tmp_path, "x", "T1\tValue 0 1\tx\n*\tOR T1 T2\n*\tOR T3 T4 T5\n")
+    assert _or_groups(path / "NCT0_inc.ann") == [("T1", "T2"), ("T3", "T4", "T5")]
+
+
+def test_inclusive_bound_from_two_values() -> None:
+    assert _inclusive_bound(["greater than 10 g/dL", "equal to 10 g/dL"]) == (
+        ">=", 10.0, None, "g/dL", None)
+    assert _inclusive_bound(["less than 2 x ULN", "equal to 2 x ULN"]) == (
+        "<=", 2.0, None, None, "ULN")
+    assert _inclusive_bound(["= 18", "= 24"]) is None  # alternatives, not one bound
+    assert _inclusive_bound(["greater than 10 g/dL", "equal to 12 g/dL"]) is None
+
+
+def test_split_inclusive_bound_is_one_gold_threshold(tmp_path: Path) -> None:
+    text = "Hemoglobin greater than or equal to 10 g/dL\n"
+    ann = ("T1\tMeasurement 0 10\tHemoglobin\n"
+           "T2\tValue 11 23;39 43\tgreater than 10 g/dL\n"  # discontinuous, as in Chia
+           "T3\tValue 27 43\tequal to 10 g/dL\n"
+           "R1\tHas_value Arg1:T1 Arg2:T2\t\n*\tOR T2 T3\n")
+    scores = evaluate_constraints(_corpus(tmp_path, text, ann)).to_dict()["thresholds"]
+    assert (scores["gold"], scores["found"], scores["correct"]) == (1, 1, 1)
+
+
+def test_unlinked_alternative_is_a_value_of_the_same_measurement(tmp_path: Path) -> None:
+    text = "Resting heart rate <45 bpm or >90 bpm\n"
+    ann = ("T1\tMeasurement 0 18\tResting heart rate\n"
+           "T2\tValue 19 26\t<45 bpm\nT3\tValue 30 37\t>90 bpm\n"
+           "R1\tHas_value Arg1:T1 Arg2:T2\t\n*\tOR T2 T3\n")
+    report = evaluate_constraints(_corpus(tmp_path, text, ann))
+    scores = report.to_dict()["thresholds"]
+    assert (scores["gold"], scores["found"], scores["predicted"], scores["correct"]) == (
+        2, 2, 2, 2)
+    # without the group only the linked value is gold, and the other prediction is judged wrong
+    (tmp_path / "NCT0_inc.ann").write_text(ann.replace("*\tOR T2 T3\n", ""), encoding="utf-8")
+    scores = evaluate_constraints(tmp_path).to_dict()["thresholds"]
+    assert (scores["gold"], scores["found"], scores["predicted"], scores["correct"]) == (
+        1, 1, 2, 1)
