@@ -49,10 +49,15 @@ def test_coordinated_analytes_share_a_uln_threshold() -> None:
 def test_conditional_second_threshold_is_kept_with_its_qualifier() -> None:
     found = [c for c in constraints("AST, ALT < 2.5 x ULN (< 5 x ULN if liver metastases)")
              if c.kind == "lab"]
-    assert [(c.concept, c.value, c.qualifier) for c in found] == [
-        ("Aspartate aminotransferase", 2.5, None), ("Alanine aminotransferase", 2.5, None),
-        ("Aspartate aminotransferase", 5.0, "if liver metastases"),
-        ("Alanine aminotransferase", 5.0, "if liver metastases")]
+    assert sorted((c.concept, c.value, c.qualifier or "") for c in found) == [
+        ("Alanine aminotransferase", 2.5, ""), ("Alanine aminotransferase", 5.0,
+                                               "if liver metastases"),
+        ("Aspartate aminotransferase", 2.5, ""), ("Aspartate aminotransferase", 5.0,
+                                                  "if liver metastases")]
+    # the conditional bound spans its subject, as the first one does
+    assert {c.text for c in found if c.value == 5.0} == {
+        "AST, ALT < 2.5 x ULN (< 5 x ULN if liver metastases",
+        "ALT < 2.5 x ULN (< 5 x ULN if liver metastases"}
 
 
 def test_age_introduced_by_if_is_a_condition_not_a_requirement() -> None:
@@ -299,3 +304,125 @@ def test_any_criterion_text_gives_valid_constraints(text: str) -> None:
     for constraint in trialnlp.extract(source, trial_id="T").iter_constraints():
         if constraint.start is not None:
             assert source[constraint.start : constraint.end] == constraint.text
+
+
+# -- issue 3 recall: linking and lexicon additions -----------------------------------------
+
+def thresholds(criterion: str) -> list[tuple]:
+    return [(c.concept, c.op, c.value, c.value_max, c.unit, c.relative_to)
+            for c in constraints(criterion)
+            if c.kind in ("lab", "vital", "score") and c.value is not None]
+
+
+@pytest.mark.parametrize(("criterion", "expected", "prefix"), [
+    # an alternative bound after "or" spans the analyte too
+    ("Platelet count <80,000 or >700,000 cells/mm3",
+     ("Platelets", ">", 700000.0, None, "/uL", None), "Platelet count <80,000 or >700,000"),
+    # past the diastolic half of a pair, "but" chains the second bound
+    ("Blood pressure ≥ 135/85 mm Hg but lower than 170/105 mm Hg",
+     ("Blood pressure", "<", 170.0, None, "mm[Hg]", None), "Blood pressure ≥ 135/85"),
+    # after a bracketed restatement in other units
+    ("HbA1c =6.0% (=42 mmol/mol) and =9.0% (75 mmol/mol)",
+     ("Hemoglobin A1c", "=", 9.0, None, "%", None), "HbA1c =6.0% (=42 mmol/mol) and =9.0%"),
+    ("PSA > 10 & < 20", ("Prostate specific antigen", "<", 20.0, None, "ng/mL", None), "PSA"),
+    ("Total bilirubin <= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)",
+     ("Total bilirubin", "<=", 2.5, None, None, "ULN"), "Total bilirubin <= 1.5 x ULN (or"),
+])
+def test_chained_bound_spans_its_subject(criterion: str, expected: tuple, prefix: str) -> None:
+    found = [c for c in constraints(criterion) if c.value == expected[2]]
+    assert [(c.concept, c.op, c.value, c.value_max, c.unit, c.relative_to)
+            for c in found] == [expected]
+    assert found[0].text.startswith(prefix)
+
+
+def test_restated_units_keep_their_own_span() -> None:
+    found = [c for c in constraints("serum creatinine ≥ 1.5 mg/dL (133 µmol/L)")
+             if c.kind == "lab"]
+    assert [(c.op, c.value, c.unit, c.text) for c in found] == [
+        (">=", 1.5, "mg/dL", "serum creatinine ≥ 1.5 mg/dL"),
+        (">=", 133.0, "umol/L", "133 µmol/L")]
+
+
+def test_scale_range_in_brackets_is_no_bound() -> None:
+    assert thresholds("BASDAI score = 4 (0-10)") == [
+        ("Bath Ankylosing Spondylitis Disease Activity Index", "=", 4.0, None, None, None)]
+
+
+def test_bound_before_a_subject_named_after_the_value() -> None:
+    found = thresholds("mass lesion that is >0.5 cm and < 2 cm in size of the stenosis")
+    assert found == []  # no size analyte in the lexicon: nothing invented
+    assert thresholds("Apnea-hypopnea index of less than 5 h-1") == [
+        ("Apnea-hypopnea index", "<", 5.0, None, "h", None)]
+
+
+def test_duration_is_no_stenosis() -> None:
+    assert thresholds("70% or greater stenosis (by visual estimate) more than 72 hours ago") == [
+        ("Vessel stenosis (percent diameter)", ">=", 70.0, None, "%", None)]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("AST to platelet ratio index (APRI) > 2.0",
+     [("AST to platelet ratio index", ">", 2.0, None, None, None)]),
+    ("FIB-4 > 3.25", [("Fibrosis-4 index", ">", 3.25, None, None, None)]),
+    ("HOMA-IR < 2.0", [("HOMA insulin resistance index", "<", 2.0, None, None, None)]),
+    ("AFC > 10", [("Antral follicle count", ">", 10.0, None, None, None)]),
+    ("Serum erythropoietin < 500 mU/mL",
+     [("Erythropoietin (serum level)", "<", 500.0, None, "mU/mL", None)]),
+    ("cholinesterase < 2000 U/L", [("Cholinesterase (serum)", "<", 2000.0, None, "U/L", None)]),
+    ("NITBUT < 10 s", [("Tear film break-up time", "<", 10.0, None, "s", None)]),
+    ("end diastolic diameter > 60 mm",
+     [("Left ventricular end-diastolic diameter", ">", 60.0, None, "mm", None)]),
+    ("left atrium diameter < 46 mm", [("Left atrial diameter", "<", 46.0, None, "mm", None)]),
+    ("Systolic pulmonary artery pressure > 40 mmHg",
+     [("Pulmonary artery systolic pressure", ">", 40.0, None, "mm[Hg]", None)]),
+    ("Fetal weight estimation > 4500 g", [("Estimated fetal weight", ">", 4500.0, None, "g", None)]),
+    ("weight-for-height Z-score < -3", [("Weight-for-height z-score", "<", -3.0, None, None, None)]),
+    ("periodic limb movement index > 10/hour",
+     [("Periodic limb movement index", ">", 10.0, None, "/h", None)]),
+    ("Reference vessel diameter 2.75-4.0 mm",
+     [("Reference vessel diameter", "between", 2.75, 4.0, "mm", None)]),
+    ("FEV1/SVC < 70%", [("FEV1/vital capacity ratio", "<", 70.0, None, "%", None)]),
+    ("residual stenosis < 30%", [("Vessel stenosis (percent diameter)", "<", 30.0, None, "%", None)]),
+    ("Hamilton Depression Rating Scale-17 score greater than 18",
+     [("Hamilton Depression Rating Scale", ">", 18.0, None, None, None)]),
+    ("mean ventricular response rate > 100 beats per minute",
+     [("Heart rate", ">", 100.0, None, "/min", None)]),
+    # "for": the value names its subject after it
+    ("Blood pressure taken at screening and randomization is = 180 mmHg for siSBP or = 110 mmHg "
+     "for siDBP",
+     [("Systolic blood pressure", "=", 180.0, None, "mm[Hg]", None),
+      ("Diastolic blood pressure", "=", 110.0, None, "mm[Hg]", None)]),
+    # "by"/"per": the grade of a named scale
+    ("Toxicity that is Grade >1 by NCI CTCAE v4",
+     [("CTCAE grade (NCI Common Terminology Criteria for Adverse Events)", ">", 1.0, None, None,
+       None)]),
+    # "either" inside a coordinated run; GGPT is GGT
+    ("Liver enzymes (either AST, ALT, GGPT), or direct bilirubin exceeding 2 x upper limit of "
+     "normal range",
+     [("Aminotransferases (ALT and AST)", ">", 2.0, None, None, "ULN"),
+      ("Aspartate aminotransferase", ">", 2.0, None, None, "ULN"),
+      ("Alanine aminotransferase", ">", 2.0, None, None, "ULN"),
+      ("Gamma-glutamyl transferase", ">", 2.0, None, None, "ULN"),
+      ("Direct (conjugated) bilirubin", ">", 2.0, None, None, "ULN")]),
+])
+def test_added_analytes(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("ASA 1-3", ("=", "between", 1.0, 3.0)),
+    ("ASA II or III", ("=", "between", 2.0, 3.0)),
+    ("ASA physical status I-II", ("=", "between", 1.0, 2.0)),
+    ("American Society of Anesthesiologist (ASA) status 4 or higher", ("=", ">=", 4.0, None)),
+    ("American Society of Anesthesiology Physical Class 1-3", ("=", "between", 1.0, 3.0)),
+])
+def test_asa_class_is_the_score_not_aspirin(criterion: str, expected: tuple) -> None:
+    found = [c for c in constraints(criterion) if c.value is not None]
+    assert [(c.kind, c.concept, c.op, c.value, c.value_max) for c in found] == [
+        ("score", "ASA physical status classification", *expected[1:])]
+    assert not [c for c in constraints(criterion) if c.kind == "drug"]
+
+
+def test_bare_asa_with_a_dose_is_still_aspirin() -> None:
+    drugs = [c for c in constraints("ASA 81 mg daily") if c.kind == "drug"]
+    assert [(c.concept, c.dose_value, c.dose_unit) for c in drugs] == [("Aspirin", 81.0, "mg/d")]

@@ -38,7 +38,7 @@ KIND_OF_LABEL = {"LAB": "lab", "VITAL": "vital", "SCORE": "score", "SUBSTANCE": 
 AGE_UNITS = frozenset({"a", "mo", "wk", "d"})
 DOSE_UNIT = re.compile(r"^(?:[mµun]?g|mcg|\[?IU\]?|U|mL|mg/m2)(?:/|$)|/d$|/wk$|/kg")
 _COORDINATION = re.compile(
-    r"^(?:\s|,|;|/|&|\(|\)|\[|\]|\band\b|\bor\b|\band/or\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
+    r"^(?:\s|,|;|/|&|\(|\)|\[|\]|\band\b|\bor\b|\band/or\b|\beither\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
     r"\bcount\b|\bvalues?\b|\btests?\b)*$", re.IGNORECASE)
 # Between a measurement and its value: "score of", "class", ":", "level", "(" ...
 _GAP = re.compile(
@@ -52,15 +52,24 @@ _GAP = re.compile(
 )
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
                         r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
+_SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
+_BOUND_AND = re.compile(r"[ \t]*(?:and|but|&)[ \t]*", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
 _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_CHAINED = re.compile(r"[ \t]*(?:[(\[]|,|and|but|or|to)?[ \t]*", re.IGNORECASE)
+# "> 18 and < 30", "=6.0% (=42 mmol/mol) and =9.0%", "> 10 & < 20", "≥ 135/85 but < 170/105",
+# "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)"
+_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:[(\[][ \t]*(?:or|and)|[(\[]|,|and|but|or|to|&)?[ \t]*",
+                      re.IGNORECASE)
 TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min", "s"})
 # "> 25 points on the Beck Depression Inventory": what follows "on (the)" is what is scored.
+# "grade 2 or greater by NCI-CTCAE": so is what follows "by"/"per"/"according to".
 _SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|less|lower)"
-                        r"[ \t]+)?(?:on|in)[ \t]+(?:the[ \t]+)?(?:\d+-item[ \t]+)?$", re.IGNORECASE)
-# ">7 Metabolic Equivalents", "<37 weeks of gestation", "at least 6 mm of residual bone".
+                        r"[ \t]+)?(?:on|in|by|per|according[ \t]+to)[ \t]+(?:the[ \t]+)?"
+                        r"(?:\d+-item[ \t]+)?$", re.IGNORECASE)
+# ">7 Metabolic Equivalents", "<37 weeks of gestation", "at least 6 mm of residual bone",
+# "= 20 mmHg for siSBP" ("for" only after a value that is no duration).
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
+_VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
 # "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
 _CONDITION = re.compile(
     r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|children|individuals|people))"
@@ -96,6 +105,9 @@ class Mention:
 class _Draft:
     constraints: list[Constraint] = field(default_factory=list)
     used_values: set[int] = field(default_factory=set)
+    # id(constraint) -> where the subject of a bound restated in other units starts (its
+    # own span is the restatement, "(=42 mmol/mol)"), for the bounds chained after it
+    subject_start: dict[int, int] = field(default_factory=dict)
 
 
 @cache
@@ -206,6 +218,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
             draft.constraints.append(constraint)
             draft.used_values.add(index)
+            _bound_before(text, criterion, values, index, subject, draft)
             continue
         for j in range(len(measured) - 1, -1, -1):
             mention = measured[j]
@@ -220,7 +233,10 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 continue  # inside a parenthetical that closes before the value: an aside
             # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
             gap = _PARENTHETICAL.sub(" ", between)
-            if _GAP.match(gap) and not any(
+            # "stenosis (by visual estimate) more than 72 hours": a duration is no stenosis
+            timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
+                not mention.unit.endswith(f"/{value.unit}")  # "AHI < 5 h-1" is a rate
+            if _GAP.match(gap) and not timed and not any(
                     v.start >= mention.end and v.end <= value.start for v in values):
                 subject_index = j
             break
@@ -245,7 +261,16 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
         # "> 35 and < 50 kg/m2": a second bound on the same subjects.
         previous = index - 1
-        connector = _between(text, values[previous].end, value.start)
+        if previous > 0 and previous not in draft.used_values and \
+                not values[previous].op_text and \
+                _SLASH_PAIR.fullmatch(_between(text, values[previous - 1].end,
+                                               values[previous].start)):
+            previous -= 1  # "≥ 135/85 mm Hg but lower than 170/105": past the "/85"
+        connector = _between(text, values[index - 1].end, value.start)
+        if previous in draft.used_values and value.op == "between" and value.value == 0 and \
+                re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
+            draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
+            continue
         if previous in draft.used_values and _CHAINED.fullmatch(connector) and not (
                 value.unit in TIME_UNITS and values[previous].unit not in TIME_UNITS) and not (
                 not value.op_text and values[previous].op == "between"):
@@ -254,23 +279,32 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             limit = text.find(")", value.end, criterion.end)
             qualifier = _qualifier(text, value, limit if limit >= 0 else criterion.end)
             end = limit if qualifier and limit >= 0 else value.end
-            # "> 35 and < 50 kg/m2" restates the subject; a parenthetical ("(< 5 x ULN if
-            # ...)", "(7.0 mmol/L)") keeps its own span.
-            aside = bool(re.search(r"[(\[]|\bor\b", connector)) or not value.op_text
             # "≥ 9 g/dl or 5.59 mmol/l": the same bound restated in other units.
             op = values[previous].op if not value.op_text and value.op == "=" else value.op
+            # A bound spans its subject ("> 35 and < 50 kg/m2", "< 18.5 or > 25 kg/m2",
+            # "(< 5 x ULN if ...)"), but the same bound restated in other units in brackets
+            # ("≥1.5 mg/dL (133 µmol/L)") keeps its own span.
+            restated = bool(re.search(r"[(\[]", connector)) and (
+                value.unit, value.relative_to) != (values[previous].unit,
+                                                   values[previous].relative_to)
             for owner in owners:
-                start = value.start if aside else owner.start
-                draft.constraints.append(replace(
+                subject_start = draft.subject_start.get(id(owner), owner.start)
+                start = value.start if restated else subject_start
+                chained = replace(
                     owner, op=op, value=value.value, value_max=value.value_max,
                     unit=value.unit if value.unit or value.relative_to else owner.unit,
                     relative_to=value.relative_to, qualifier=qualifier,
-                    start=start, end=end, text=text[start:end]))
+                    start=start, end=end, text=text[start:end])
+                draft.constraints.append(chained)
+                if restated:
+                    draft.subject_start[id(chained)] = subject_start
             if owners:
                 draft.used_values.add(index)
                 continue
         # Value first: "<37 weeks of gestation", ">50% stenosis of one vessel".
-        after = _subject_after(text, value, measured, _VALUE_FIRST, following)
+        after = _subject_after(text, value, measured,
+                               _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
+                               following)
         if after is not None and not in_window and value.op_text and not any(
                 c.start <= measured[after].start < c.end and c.value is not None
                 for c in draft.constraints):
@@ -279,6 +313,22 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             constraint.sex = _sex_before(text, subject, people)
             draft.constraints.append(constraint)
             draft.used_values.add(index)
+            _bound_before(text, criterion, values, index, subject, draft)
+
+
+def _bound_before(text: str, criterion: Criterion, values: Sequence[ValueMention], index: int,
+                  subject: Mention, draft: _Draft) -> None:
+    """``>0.5 cm and < 2 cm in size``: the unused bound right before a value whose subject
+    follows it is a bound on that subject too."""
+    previous = index - 1
+    if previous < 0 or previous in draft.used_values or not values[previous].op_text:
+        return
+    connector = _between(text, values[previous].end, values[index].start)
+    if not _BOUND_AND.fullmatch(connector):
+        return
+    constraint = _with_value(_from_mention(subject, criterion), values[previous], text, subject)
+    draft.constraints.append(constraint)
+    draft.used_values.add(previous)
 
 
 def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention],
@@ -293,13 +343,17 @@ def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention]
         forms = sorted(mention.classes, key=lambda f: len(f[0]), reverse=True)
         alternation = "|".join(re.escape(f) for f, _ in forms)
         pattern = re.compile(
-            rf"(?:\s*(?:class|grade|stage|score|status|of|:|\()\s*)*\s*"
+            rf"(?:\s*(?:physical|class|grade|stage|score|status|of|:|\(|\))\s*)*\s*"
             rf"(?P<list>(?:{alternation})(?:\s*(?:,|or|and|to|-|–|/)\s*(?:{alternation}))*)\b",
             re.IGNORECASE)
-        match = pattern.match(text, mention.end, criterion.end)
+        rank_of = {f.lower(): r for f, r in forms}
+        # A name written with its class ("ASA II": bare "ASA" is aspirin) reads from the class.
+        last = mention.text.rsplit(None, 1)
+        start = mention.end - len(last[-1]) if len(last) == 2 and \
+            last[-1].lower() in rank_of else mention.end
+        match = pattern.match(text, start, criterion.end)
         if not match:
             continue
-        rank_of = {f.lower(): r for f, r in forms}
         written = re.findall(alternation, match["list"], re.IGNORECASE)
         ranks = sorted({rank_of[w.lower()] for w in written if w.lower() in rank_of})
         if not ranks:
