@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .criteria.component import criteria_of
+from .criteria.component import TEXT_KEY, criteria_of
 from .errors import InputError
 from .extensions import register_extensions
 from .ner.tokenizer import customize_tokenizer
@@ -95,6 +95,7 @@ def _doc_for(nlp: Language, record: SourceRecord) -> Doc:
     # a limit that may be above nlp.max_length.
     doc = nlp.tokenizer(record.text)
     doc._.trialnlp_is_page = record.is_page
+    doc.user_data[TEXT_KEY] = record.text  # what doc.text would join (spaCy is lossless)
     return doc
 
 

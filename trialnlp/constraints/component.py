@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from ..criteria.component import criteria_of
+from ..criteria.component import criteria_of, doc_text
 from .assemble import Mention, assemble
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions
@@ -145,7 +145,7 @@ class ConstraintBuilder:
             raise ValueError(f"model={mode!r}; expected one of {', '.join(MODEL_MODES)}")
         pending = []
         for doc in docs:
-            text = doc.text  # joined from the tokens on each access: once per doc
+            text = doc_text(doc)
             mentions, gaps = self._rules(doc, text, mode)
             if gaps:
                 pending.append((doc, text, mentions, gaps))

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..criteria.component import doc_text
 from ..extensions import register_extensions
 from ..resources import iter_jsonl, load_json
 from . import lexicon
@@ -121,7 +123,10 @@ def _drug_spans(doc: Doc, taken: list[Span]) -> list[Span]:
     """Single drugs from the drug-named-entity-recognition dictionary."""
     covered = {i for span in taken for i in range(span.start, span.end)}
     spans = []
-    for drug, start, end in find_drugs([t.text for t in doc]):
+    text = doc_text(doc)
+    # Each token's text sliced from the doc's text (cheaper than making Token objects).
+    words = [text[idx : idx + length] for idx, length in doc.to_array([IDX, LENGTH]).tolist()]
+    for drug, start, end in find_drugs(words):
         if end <= start or any(i in covered for i in range(start, end)):
             continue
         span = Span(doc, start, end, label="DRUG", kb_id=drug.code or "")

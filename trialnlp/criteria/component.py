@@ -11,7 +11,7 @@ from bisect import bisect_right
 from itertools import pairwise
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -20,12 +20,16 @@ from ..types import Criterion
 from .splitter import split_criteria
 
 SPANS_KEY = "trialnlp_criteria"
+# ``doc.user_data`` key of the document's text: ``Doc.text`` joins every token again on each
+# access (5% of a rules-only run, read by three components), and a Doc's text never changes
+# (retokenizing keeps it), so it is joined once per document.
+TEXT_KEY = "trialnlp_text"
 _NOT_START = numpy.uint64(2**64 - 1)  # -1 as Doc arrays store it
 
 
 def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
     """Split tokens so that every offset in ``offsets`` is a token boundary."""
-    starts = [token.idx for token in doc]
+    starts = doc.to_array(IDX).tolist()  # token.idx of each token, without making Tokens
     cuts_by_token: dict[int, list[int]] = {}
     for offset in offsets:
         i = bisect_right(starts, offset) - 1  # the token starting at or before offset
@@ -41,6 +45,14 @@ def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
             retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per document and then kept in ``doc.user_data``."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
 class CriteriaSplitter:
     def __init__(self, spans_key: str = SPANS_KEY) -> None:
         register_extensions()
@@ -48,7 +60,7 @@ class CriteriaSplitter:
 
     def __call__(self, doc: Doc) -> Doc:
         sections = doc._.trialnlp_sections or []
-        criteria = split_criteria(doc.text, sections)
+        criteria = split_criteria(doc_text(doc), sections)
         flat = [c for top in criteria for c in top.walk()]
         _split_tokens_at(doc, {o for c in flat for o in (c.start, c.end)})
         spans = []

@@ -5,6 +5,7 @@
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..criteria.component import doc_text
 from ..extensions import register_extensions
 from .finder import find_sections
 
@@ -19,7 +20,7 @@ class SectionFinder:
         self.spans_key = spans_key
 
     def __call__(self, doc: Doc) -> Doc:
-        sections = find_sections(doc.text, is_page=doc._.trialnlp_is_page)
+        sections = find_sections(doc_text(doc), is_page=doc._.trialnlp_is_page)
         doc._.trialnlp_sections = sections
         spans = []
         for section in sections:
