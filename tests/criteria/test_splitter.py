@@ -171,3 +171,14 @@ def test_wrap_width_ignores_one_long_unwrapped_line() -> None:
             "        subjects (including privacy protection), willing to cooperate well, and\n"
             "        (in writing) Those who signed the informed consent form.\n")
     assert len(split(text)) == 2
+
+
+def test_short_caps_lines_that_state_a_measure_stay_criteria() -> None:
+    # Chia/CT.gov lines such as "BMI < 20" or "HIV" used to be read as headings and lost.
+    text = ("Exclusion Criteria\nBMI < 20\nHIV\nECOG 0-2.\nPRIOR CONCURRENT THERAPY\n"
+            "No chemotherapy within 4 weeks\n")
+    criteria = split(text)
+    assert [c.text for c in criteria] == ["BMI < 20", "HIV", "ECOG 0-2.",
+                                          "No chemotherapy within 4 weeks"]
+    assert criteria[-1].heading == "PRIOR CONCURRENT THERAPY"
+    assert criteria[0].heading == ""

@@ -373,6 +373,20 @@ _NOT_ANY = re.compile(r"\b(?:all|both|each|two|three|at least two|combination)\b
 _DASHED_HEADING = re.compile(r"^-{2,}\s*[^-].{0,60}?\s*-{2,}$")
 
 
+# A short all-caps line heads what follows (``PRIOR CONCURRENT THERAPY``) unless it states
+# a measure (``ECOG 0-2.``, ``BMI < 20``) or is one childless word (``HIV``, ``HCM.``): those
+# are criteria, and a heading line is not kept as a criterion of its own.
+_MEASURED = re.compile(r"[\d<>=≤≥%]")
+_CONNECTORS = frozenset({"OR", "AND", "AND/OR"})
+
+
+def _caps_heading(raw: str, item: _Item) -> bool:
+    words = raw.split()
+    if not raw.isupper() or len(words) > 6 or _MEASURED.search(raw):
+        return False
+    return bool(item.children) or len(words) > 1 or raw.strip(" .") in _CONNECTORS
+
+
 def _heading_text(text: str, item: _Item, section: SectionName) -> str | None:
     """The heading an unmarked top-level line stands for, or None if it is a criterion.
 
@@ -385,7 +399,7 @@ def _heading_text(text: str, item: _Item, section: SectionName) -> str | None:
     raw = clean_text(text[item.start : item.end])
     if _DASHED_HEADING.match(raw):
         return raw.strip("- ")
-    if not raw.endswith((":", "：")) and not (raw.isupper() and len(raw.split()) <= 6):
+    if not raw.endswith((":", "：")) and not _caps_heading(raw, item):
         return None
     logic = _NOT_ANY if section == "exclusion" else _NOT_ALL
     if len(raw.split()) > 25 or (item.children and logic.search(raw)):
