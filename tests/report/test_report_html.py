@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -205,7 +205,10 @@ def test_header_summary_and_structured_constraints(seeds: list[Trial]) -> None:
     assert facts["Healthy volunteers"] == "no"
     summary = article.select_one(".summary").get_text(" ", strip=True)
     assert "26 criteria: inclusion 17, exclusion 9" in summary
-    assert "drug 31" in summary and "condition 33" in summary
+    # the counts the data holds (they move with the NER model, so they are not pinned here)
+    kinds = Counter(c.kind for c in trial.iter_constraints())
+    assert kinds["drug"] > 20 and kinds["condition"] > 20
+    assert f"drug {kinds['drug']}" in summary and f"condition {kinds['condition']}" in summary
     offsetless = [li.get_text(" ", strip=True) for li in article.select(".offsetless li")]
     assert offsetless == ["age 18 Years - 75 Years 18-75 a · structured"]
     sections = [s["data-section"] for s in article.select("section.sec")]
