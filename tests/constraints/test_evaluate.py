@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trialnlp.constraints.evaluate import _inclusive_bound, _or_groups, evaluate_constraints
+from trialnlp.constraints.evaluate import _inclusive_bound, evaluate_constraints
+from trialnlp.ner.brat import read_document
 
 
 def _corpus(tmp_path: Path, text: str, ann: str) -> Path:
@@ -15,7 +16,7 @@ def _corpus(tmp_path: Path, text: str, ann: str) -> Path:
 
 def test_or_groups_are_read_from_the_ann_file(tmp_path: Path) -> None:
     path = _corpus(tmp_path, "x", "T1\tValue 0 1\tx\n*\tOR T1 T2\n*\tOR T3 T4 T5\n")
-    assert _or_groups(path / "NCT0_inc.ann") == [("T1", "T2"), ("T3", "T4", "T5")]
+    assert read_document(path / "NCT0_inc.txt").or_groups == (("T1", "T2"), ("T3", "T4", "T5"))
 
 
 def test_inclusive_bound_from_two_values() -> None:

@@ -118,21 +118,8 @@ def evaluate_constraints(directory: str | Path, keep_misses: int = 50,
                for d in documents]
     for document, trial in zip(documents, parse_records(records, nlp), strict=True):
         entities = {entity.id: entity for entity in document.entities}
-        groups = _or_groups(Path(directory) / f"{document.name}.ann")
-        _score(trial, entities, document.relations, report, keep_misses, groups)
+        _score(trial, entities, document.relations, report, keep_misses, document.or_groups)
     return report
-
-
-def _or_groups(ann_path: Path) -> list[tuple[str, ...]]:
-    """The ``OR`` equivalence groups (``*<TAB>OR T1 T2 ...`` lines) of an ``.ann`` file."""
-    if not ann_path.is_file():
-        return []
-    groups = []
-    for line in ann_path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2 and parts[0] == "*" and parts[1].split()[:1] == ["OR"]:
-            groups.append(tuple(parts[1].split()[1:]))
-    return groups
 
 
 _INCLUSIVE = {frozenset({">", "="}): ">=", frozenset({"<", "="}): "<="}

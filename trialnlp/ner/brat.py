@@ -1,8 +1,8 @@
 """Reading BRAT standoff annotation (the shape of the Chia corpus).
 
 A corpus is a folder of ``NAME.txt`` files, each with its ``NAME.ann`` beside it. Only the
-text-bound annotations (``T`` lines) matter for NER; relations (``R``), equivalences and
-``*\tOR`` groups, attributes, events and notes are read past.
+text-bound annotations (``T`` lines) matter for NER; relations (``R``) and ``*\tOR`` groups
+are kept for the constraint scorer; attributes, events and notes are read past.
 
 Offsets are character offsets into the text exactly as stored on disk: Chia's files mix
 ``\\r\\n`` and ``\\n`` line ends and its offsets count the ``\\r``, so text is read with
@@ -63,12 +63,13 @@ class BratRelation:
 
 @dataclass(frozen=True)
 class BratDocument:
-    """One ``.txt`` file, its text-bound annotations and its binary relations."""
+    """One ``.txt`` file, its text-bound annotations, binary relations and ``OR`` groups."""
 
     name: str
     text: str
     entities: tuple[BratEntity, ...]
     relations: tuple[BratRelation, ...] = ()
+    or_groups: tuple[tuple[str, ...], ...] = ()  # ``*\tOR T1 T2``: alternatives, by id
 
 
 def parse_ann(content: str, *, source: str = "<ann>") -> list[BratEntity]:
@@ -110,6 +111,16 @@ def parse_relations(content: str) -> list[BratRelation]:
     return relations
 
 
+def parse_or_groups(content: str) -> list[tuple[str, ...]]:
+    """The ``OR`` equivalence groups (``*<TAB>OR T1 T2 ...`` lines) of an ``.ann`` file."""
+    groups = []
+    for line in content.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0] == "*" and parts[1].split()[:1] == ["OR"]:
+            groups.append(tuple(parts[1].split()[1:]))
+    return groups
+
+
 def read_document(txt_path: str | Path) -> BratDocument:
     """A ``.txt`` file and the ``.ann`` beside it (no ``.ann`` means no annotations)."""
     txt_path = Path(txt_path)
@@ -118,11 +129,13 @@ def read_document(txt_path: str | Path) -> BratDocument:
     ann_path = txt_path.with_suffix(".ann")
     entities: list[BratEntity] = []
     relations: list[BratRelation] = []
+    or_groups: list[tuple[str, ...]] = []
     if ann_path.is_file():
         with ann_path.open(encoding="utf-8", newline="") as handle:
             content = handle.read()
         entities = parse_ann(content, source=str(ann_path))
         relations = parse_relations(content)
+        or_groups = parse_or_groups(content)
     for entity in entities:
         if entity.end > len(text):
             raise InputError(
@@ -130,7 +143,7 @@ def read_document(txt_path: str | Path) -> BratDocument:
                 f"entity {entity.id} ends at {entity.end}, "
                 f"beyond the text's {len(text)} characters",
             )
-    return BratDocument(txt_path.stem, text, tuple(entities), tuple(relations))
+    return BratDocument(txt_path.stem, text, tuple(entities), tuple(relations), tuple(or_groups))
 
 
 def iter_corpus(directory: str | Path) -> Iterator[BratDocument]:
