@@ -15,6 +15,10 @@ DOC_EXTENSIONS: dict[str, Any] = {
     "trialnlp_sections": None,  # list[Section]
     "trialnlp_criteria": None,  # list[Criterion], top level (children nested)
 }
+# ``doc.user_data`` key of the document's text: ``Doc.text`` joins every token again on each
+# access (5% of a rules-only run, read by three components), and a Doc's text never changes
+# (retokenizing keeps it), so it is joined once per document.
+TEXT_KEY = "trialnlp_text"
 SPAN_EXTENSIONS: dict[str, Any] = {
     "trialnlp_criterion": None,  # the Criterion a span in doc.spans["trialnlp_criteria"] stands for
 }
@@ -27,3 +31,11 @@ def register_extensions() -> None:
     for name, default in SPAN_EXTENSIONS.items():
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per document and then kept in ``doc.user_data``."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text

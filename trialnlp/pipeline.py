@@ -18,9 +18,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .criteria.component import TEXT_KEY, criteria_of
+from .criteria.component import criteria_of
 from .errors import InputError
-from .extensions import register_extensions
+from .extensions import TEXT_KEY, register_extensions
 from .ner.tokenizer import customize_tokenizer
 from .sections.fields import structured_from_page
 from .trial import Trial

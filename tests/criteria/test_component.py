@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trialnlp.constraints.entities import _drug_spans
-from trialnlp.criteria.component import TEXT_KEY, doc_text
+from trialnlp.extensions import TEXT_KEY, doc_text
 from trialnlp.pipeline import build_pipeline, parse_records
 from trialnlp.types import SourceRecord
 

@@ -19,7 +19,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from ..criteria.component import criteria_of, doc_text
+from ..criteria.component import criteria_of
+from ..extensions import doc_text
 from .assemble import Mention, assemble
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions

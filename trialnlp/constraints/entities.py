@@ -27,8 +27,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..criteria.component import doc_text
-from ..extensions import register_extensions
+from ..extensions import doc_text, register_extensions
 from ..resources import iter_jsonl, load_json
 from . import lexicon
 from .drugs import find_drugs

@@ -15,15 +15,11 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..extensions import register_extensions
+from ..extensions import doc_text, register_extensions
 from ..types import Criterion
 from .splitter import split_criteria
 
 SPANS_KEY = "trialnlp_criteria"
-# ``doc.user_data`` key of the document's text: ``Doc.text`` joins every token again on each
-# access (5% of a rules-only run, read by three components), and a Doc's text never changes
-# (retokenizing keeps it), so it is joined once per document.
-TEXT_KEY = "trialnlp_text"
 _NOT_START = numpy.uint64(2**64 - 1)  # -1 as Doc arrays store it
 
 
@@ -43,14 +39,6 @@ def _split_tokens_at(doc: Doc, offsets: set[int]) -> None:
             bounds = [0, *cuts, len(token.text)]
             orths = [token.text[a:b] for a, b in pairwise(bounds)]
             retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
-
-
-def doc_text(doc: Doc) -> str:
-    """``doc.text``, joined once per document and then kept in ``doc.user_data``."""
-    text = doc.user_data.get(TEXT_KEY)
-    if text is None:
-        text = doc.user_data[TEXT_KEY] = doc.text
-    return text
 
 
 class CriteriaSplitter:

@@ -5,8 +5,7 @@
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..criteria.component import doc_text
-from ..extensions import register_extensions
+from ..extensions import doc_text, register_extensions
 from .finder import find_sections
 
 SPANS_KEY = "trialnlp_sections"
