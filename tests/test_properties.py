@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import string
 
 from hypothesis import assume, given, settings
@@ -101,6 +102,10 @@ def test_splitting_a_single_criterion_again_yields_itself(text: str) -> None:
         # A leading ":" or ";" reads as a header's end or a separator when the text stands
         # alone; criteria start with a word, a number or a comparator.
         if criterion.children or not criterion.text[:1].isalnum():
+            continue
+        # Display text is markdown with its escapes undone: an escaped backslash before "["
+        # displays as a backslash and "[", which read again as markdown is "[" alone.
+        if re.search(r"\\[\\`*_{}\[\]()#+\-.!<>~|^=]", criterion.text):
             continue
         sections = find_sections(criterion.text)
         again = flat(split_criteria(criterion.text, sections))
