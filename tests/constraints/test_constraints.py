@@ -318,9 +318,10 @@ def thresholds(criterion: str) -> list[tuple]:
     # an alternative bound after "or" spans the analyte too
     ("Platelet count <80,000 or >700,000 cells/mm3",
      ("Platelets", ">", 700000.0, None, "/uL", None), "Platelet count <80,000 or >700,000"),
-    # past the diastolic half of a pair, "but" chains the second bound
+    # past the diastolic half of a pair, "but" chains the second bound (a pair is
+    # systolic/diastolic)
     ("Blood pressure ≥ 135/85 mm Hg but lower than 170/105 mm Hg",
-     ("Blood pressure", "<", 170.0, None, "mm[Hg]", None), "Blood pressure ≥ 135/85"),
+     ("Systolic blood pressure", "<", 170.0, None, "mm[Hg]", None), "Blood pressure ≥ 135/85"),
     # after a bracketed restatement in other units
     ("HbA1c =6.0% (=42 mmol/mol) and =9.0% (75 mmol/mol)",
      ("Hemoglobin A1c", "=", 9.0, None, "%", None), "HbA1c =6.0% (=42 mmol/mol) and =9.0%"),
@@ -426,3 +427,65 @@ def test_asa_class_is_the_score_not_aspirin(criterion: str, expected: tuple) -> 
 def test_bare_asa_with_a_dose_is_still_aspirin() -> None:
     drugs = [c for c in constraints("ASA 81 mg daily") if c.kind == "drug"]
     assert [(c.concept, c.dose_value, c.dose_unit) for c in drugs] == [("Aspirin", 81.0, "mg/d")]
+
+
+# -- blood pressure pairs, thresholds that define a condition, bare numbers ---------------
+
+SBP, DBP = "Systolic blood pressure", "Diastolic blood pressure"
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("uncontrolled hypertension (blood pressure > 140/90 mmHg)",
+     [(SBP, ">", 140.0, None, "mm[Hg]", None), (DBP, ">", 90.0, None, "mm[Hg]", None)]),
+    # the comparator written after the pair applies to both numbers
+    ("blood pressure of 140/90 mmHg or higher",
+     [(SBP, ">=", 140.0, None, "mm[Hg]", None), (DBP, ">=", 90.0, None, "mm[Hg]", None)]),
+    # no unit: the second number is read in the panel's unit
+    ("BP >= 140/90",
+     [(SBP, ">=", 140.0, None, "mm[Hg]", None), (DBP, ">=", 90.0, None, "mm[Hg]", None)]),
+    ("Blood pressure ≥ 135/85 mm Hg but lower than 170/105 mm Hg",
+     [(SBP, ">=", 135.0, None, "mm[Hg]", None), (DBP, ">=", 85.0, None, "mm[Hg]", None),
+      (SBP, "<", 170.0, None, "mm[Hg]", None), (DBP, "<", 105.0, None, "mm[Hg]", None)]),
+    # one number stays a blood pressure threshold
+    ("BP > 140 mmHg", [("Blood pressure", ">", 140.0, None, "mm[Hg]", None)]),
+])
+def test_blood_pressure_pair_is_systolic_and_diastolic(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected
+
+
+def test_blood_pressure_pair_codes() -> None:
+    found = [c for c in constraints("BP > 140/90 mmHg") if c.value is not None]
+    assert [(c.kind, c.code, c.text) for c in found] == [
+        ("vital", "LOINC:8480-6", "BP > 140/90 mmHg"), ("vital", "LOINC:8462-4", "BP > 140/90 mmHg")]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Thrombocytopenia (< 50,000)", [("Platelets", "<", 50000.0, None, "/uL", None)]),
+    ("high blood pressure (>160/100mmHg)",
+     [(SBP, ">", 160.0, None, "mm[Hg]", None), (DBP, ">", 100.0, None, "mm[Hg]", None)]),
+    ("Fever >= 38.5 C", [("Body temperature", ">=", 38.5, None, "Cel", None)]),
+    ("reduced ejection fraction (= 40%)",
+     [("Left ventricular ejection fraction", "=", 40.0, None, "%", None)]),
+    # the analyte written out wins, and is not doubled by the condition before it
+    ("anemia (hemoglobin < 10 g/dL)", [("Hemoglobin", "<", 10.0, None, "g/dL", None)]),
+    # a grade is no count; a duration is no pressure
+    ("neutropenia grade >= 3", []),
+    ("hypertension for > 6 months", []),
+])
+def test_condition_defined_by_a_threshold(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected
+    assert [c for c in constraints(criterion) if c.kind == "condition"]  # still a condition
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("platelets < 100,000", ("Platelets", 100000.0, "/uL")),
+    ("platelets < 100", ("Platelets", 100.0, "10*9/L")),
+    ("ANC >= 1500", ("Absolute neutrophil count", 1500.0, "/uL")),
+    ("ANC >= 1.5", ("Absolute neutrophil count", 1.5, "10*9/L")),
+    ("Hemoglobin >= 9", ("Hemoglobin", 9.0, "g/dL")),
+    ("hemoglobin < 100", ("Hemoglobin", 100.0, "g/L")),
+])
+def test_a_bare_number_is_read_in_the_unit_its_size_implies(criterion: str,
+                                                            expected: tuple) -> None:
+    [(concept, _, value, _, unit, _)] = thresholds(criterion)
+    assert (concept, value, unit) == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trialnlp.constraints.evaluate import _inclusive_bound, evaluate_constraints
+from trialnlp.constraints.evaluate import _inclusive_bound, _stated, evaluate_constraints
 from trialnlp.ner.brat import read_document
 
 
@@ -52,3 +52,21 @@ def test_unlinked_alternative_is_a_value_of_the_same_measurement(tmp_path: Path)
     scores = evaluate_constraints(tmp_path).to_dict()["thresholds"]
     assert (scores["gold"], scores["found"], scores["predicted"], scores["correct"]) == (
         1, 1, 2, 1)
+
+
+def test_blood_pressure_pair_states_two_thresholds() -> None:
+    mmhg = "mm[Hg]"
+    assert _stated("> 140/90 mmHg", "blood pressure") == [
+        (">", 140.0, None, mmhg, None), (">", 90.0, None, mmhg, None)]
+    assert _stated("140/90 mmHg or higher", "BP") == [
+        (">=", 140.0, None, mmhg, None), (">=", 90.0, None, mmhg, None)]
+    assert _stated("greater than 140/90", "Blood pressure") == [
+        (">", 140.0, None, None, None), (">", 90.0, None, None, None)]
+    # a condition the pair defines
+    assert len(_stated(">160/100 mmHg", "Hypertensive")) == 2
+
+
+def test_other_slashes_are_one_number() -> None:
+    assert _stated("< 20/70", "visual acuity") == [("<", 20.0, None, None, None)]
+    assert _stated("<24/30", "MMSE") == [("<", 24.0, None, None, None)]
+    assert _stated("12", "blood pressure") == []

@@ -107,9 +107,18 @@ def test_drug_class_shape(drug_classes: list[dict]) -> None:
 
 def test_condition_shape(conditions: list[dict]) -> None:
     for entry in conditions:
-        _check_common(entry, {"id", "concept", "code", "synonyms"}, {"note"})
+        _check_common(entry, {"id", "concept", "code", "synonyms"}, {"note", "measured_by"})
         assert entry["code"] is not None, entry["id"]
         assert entry["code"].startswith("ICD10CM:"), entry["id"]
+
+
+def test_measured_by_names_an_analyte(conditions: list[dict]) -> None:
+    from trialnlp.constraints.lexicon import analytes, measured_by
+
+    ids = {analyte.id for analyte in analytes()}
+    linked = {e["id"]: e["measured_by"] for e in conditions if "measured_by" in e}
+    assert linked and set(linked.values()) <= ids
+    assert {k: a.id for k, a in measured_by().items()} == linked
 
 
 # ---------------------------------------------------------------- uniqueness

@@ -25,7 +25,7 @@ from typing import Any
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
 from .temporal import WindowMention
-from .values import ValueMention
+from .values import ValueMention, pair_second
 
 # MEASUREMENT: a model-found measure that no lexicon entry names (kind "measurement").
 MEASURED = frozenset({"LAB", "VITAL", "SCORE", "SUBSTANCE", "MEASUREMENT"})
@@ -134,10 +134,31 @@ def _with_value(constraint: Constraint, value: ValueMention, text: str,
     start = min(constraint.start, value.start)
     end = max(constraint.end, value.end)
     unit = value.unit if value.unit is not None or value.relative_to else (
-        subject.unit if subject is not None else None)
+        _bare_unit(subject, value.value) if subject is not None else None)
     return replace(constraint, op=value.op, value=value.value, value_max=value.value_max,
                    unit=unit, relative_to=value.relative_to, start=start, end=end,
                    text=text[start:end])
+
+
+@cache
+def _bare_units() -> dict[str, tuple[tuple[float, str], ...]]:
+    """Analyte id -> ``bare_units``: (from, unit), largest first."""
+    from .lexicon import analytes
+
+    return {a.id: tuple(sorted(((float(b["from"]), b["unit"]) for b in a.extra["bare_units"]),
+                               reverse=True))
+            for a in analytes() if a.extra.get("bare_units")}
+
+
+def _bare_unit(subject: Mention, number: float | None) -> str | None:
+    """The unit a number written without one is read in: the analyte's usual unit, or the
+    one its size implies (``platelets < 100,000`` is per µL, ``platelets < 100`` x10^9/L)."""
+    analyte_id = _by_condition()[subject.entry_id].id if _stands_for_analyte(subject) \
+        else subject.entry_id
+    for bound, unit in _bare_units().get(analyte_id or "", ()):
+        if number is not None and number >= bound:
+            return unit
+    return subject.unit
 
 
 def _between(text: str, start: int, end: int) -> str:
@@ -147,8 +168,11 @@ def _between(text: str, start: int, end: int) -> str:
 def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list[Mention]:
     """The measurement at ``index`` and those coordinated with it to its left."""
     run = [measured[index]]
+    if _stands_for_analyte(run[0]):
+        return run
     for j in range(index - 1, -1, -1):
-        if not _COORDINATION.match(_between(text, measured[j].end, run[0].start)):
+        if _stands_for_analyte(measured[j]) or \
+                not _COORDINATION.match(_between(text, measured[j].end, run[0].start)):
             break
         run.insert(0, measured[j])
     return run
@@ -198,10 +222,41 @@ def _subject_after(text: str, value: ValueMention, measured: Sequence[Mention],
     return None
 
 
+@cache
+def _by_condition() -> dict[str, Any]:
+    from .lexicon import measured_by
+
+    return measured_by()
+
+
+_GRADED = re.compile(r"\b(?:grade|stage|class|score)\b", re.IGNORECASE)
+
+
+def _stands_for_analyte(mention: Mention) -> bool:
+    """A condition mention in an analyte's place (see :func:`_measured`)."""
+    return mention.label != "CONDITION" and mention.entry_id in _by_condition()
+
+
+def _measured(mentions: Sequence[Mention]) -> list[Mention]:
+    """The measurement mentions, with a condition defined by an analyte's threshold
+    (``thrombocytopenia (< 50,000)``, ``high blood pressure (>160/100mmHg)``) standing for
+    that analyte too: a value right after it is the analyte's (the condition stays a
+    condition constraint of its own)."""
+    measured = []
+    for mention in mentions:
+        if mention.label in MEASURED:
+            measured.append(mention)
+        elif mention.label == "CONDITION" and mention.entry_id in _by_condition():
+            analyte = _by_condition()[mention.entry_id]
+            measured.append(replace(mention, label=analyte.kind.upper(), concept=analyte.concept,
+                                    code=analyte.code, unit=analyte.unit, classes=()))
+    return measured
+
+
 def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                   values: Sequence[ValueMention], draft: _Draft,
                   windows: Sequence[WindowMention] = ()) -> None:
-    measured = [m for m in mentions if m.label in MEASURED]
+    measured = _measured(mentions)
     people = [m for m in mentions if m.label == "SEX"]
     for index, value in enumerate(values):
         # "within 2 weeks of screening" is a window: it names no measurement after it.
@@ -236,7 +291,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # "stenosis (by visual estimate) more than 72 hours": a duration is no stenosis
             timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
                 not mention.unit.endswith(f"/{value.unit}")  # "AHI < 5 h-1" is a rate
-            if _GAP.match(gap) and not timed and not any(
+            # "neutropenia grade >= 3" is no neutrophil count
+            graded = _stands_for_analyte(mention) and _GRADED.search(gap)
+            if _GAP.match(gap) and not timed and not graded and not any(
                     v.start >= mention.end and v.end <= value.start for v in values):
                 subject_index = j
             break
@@ -314,6 +371,54 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             draft.constraints.append(constraint)
             draft.used_values.add(index)
             _bound_before(text, criterion, values, index, subject, draft)
+
+
+@cache
+def _slash_pairs() -> dict[tuple[str, str | None], tuple[Any, Any]]:
+    """(concept, code) of a panel written ``X/Y`` (blood pressure) -> its two analytes."""
+    from .lexicon import analytes
+
+    by_id = {analyte.id: analyte for analyte in analytes()}
+    return {(a.concept, a.code): (by_id[a.extra["slash_pair"][0]], by_id[a.extra["slash_pair"][1]])
+            for a in analytes() if a.extra.get("slash_pair")}
+
+
+def _split_pairs(text: str, criterion: Criterion, values: Sequence[ValueMention],
+                 draft: _Draft) -> None:
+    """``BP > 140/90 mmHg`` is systolic > 140 and diastolic > 90: a panel's threshold
+    written as a pair becomes one constraint per member (a written comparator on either
+    number applies to both: ``140/90 mmHg or higher``)."""
+    pairs = _slash_pairs()
+    if not pairs:
+        return
+    ends = {v.end: i for i, v in enumerate(values)}
+    split: list[Constraint] = []
+    for constraint in draft.constraints:
+        members = pairs.get((constraint.concept, constraint.code))
+        index = ends.get(constraint.end) if members and constraint.value is not None else None
+        if index is None or values[index].op == "between":
+            split.append(constraint)
+            continue
+        first = values[index]
+        second = values[index + 1] if index + 1 < len(values) else None
+        if second is not None and not (
+                _SLASH_PAIR.fullmatch(text[first.end : second.start])
+                and bool(first.op_text) != bool(second.op_text) and second.op != "between"):
+            second = None
+        if second is not None:
+            op, number, end = (first.op if first.op_text else second.op), second.value, second.end
+            draft.used_values.add(index + 1)
+        else:  # "BP >= 140/90": the second number, unitless, read by the panel's unit
+            bare = pair_second(text, first.end, criterion.end)
+            if bare is None or first.unit not in (None, constraint.unit):
+                split.append(constraint)
+                continue
+            op, (number, end) = first.op, bare
+        span = text[constraint.start : end]
+        for analyte, value in zip(members, (first.value, number), strict=True):
+            split.append(replace(constraint, kind=analyte.kind, concept=analyte.concept,
+                                 code=analyte.code, op=op, value=value, end=end, text=span))
+    draft.constraints = split
 
 
 def _bound_before(text: str, criterion: Criterion, values: Sequence[ValueMention], index: int,
@@ -601,6 +706,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
     draft = _Draft()
     _measurements(text, criterion, mentions, values, draft, windows)
+    _split_pairs(text, criterion, values, draft)
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)

@@ -23,6 +23,9 @@ ties the right value to it as one constraint:
   of none), state the same number and unit, and have the operators ``>``/``<`` and ``=``.
   ``OR`` groups of Measurements sharing a Value keep one gold threshold per Measurement,
   so a prediction still counts only where analyte, operator, value and unit all match;
+* a pair ``> 140/90 mmHg`` on a blood pressure Measurement is two gold thresholds (the
+  pipeline reads it as systolic > 140 and diastolic > 90; the scorer compares values, not
+  which member of the pair each names);
 * precision is judged where the annotation can judge it: a predicted lab/vital/score
   constraint with a value that overlaps a gold Measurement is correct when it matches one
   of that Measurement's values.  Predictions elsewhere (on text Chia annotates as an
@@ -44,6 +47,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +55,8 @@ from ..ner.brat import BratEntity, BratRelation, iter_corpus
 from ..pipeline import MODEL_MODES, build_pipeline, default_pipeline, parse_records
 from ..trial import Trial
 from ..types import Constraint, SourceRecord
-from .values import find_values
+from .lexicon import analytes, conditions
+from .values import find_values, pair_second
 
 _AGE_VALUE = re.compile(r"\b(?:years?|yrs?|months?|y/?o|old|age)\b", re.IGNORECASE)
 
@@ -122,6 +127,48 @@ def evaluate_constraints(directory: str | Path, keep_misses: int = 50,
     return report
 
 
+_SLASH = re.compile(r"\s*/\s*")
+
+
+@cache
+def _paired_measure() -> re.Pattern[str]:
+    """Names of a panel whose values are written as pairs (blood pressure: ``140/90``),
+    and of the conditions it defines (``hypertensive (>160/100 mmHg)``)."""
+    paired = {a.id for a in analytes() if a.extra.get("slash_pair")}
+    names = {s for a in analytes() if a.id in paired for s in a.synonyms} | {
+        s for c in conditions() if c.measured_by in paired for s in c.synonyms}
+    names = sorted(names, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+
+
+def _stated(text: str, measurement: str = "") -> list[tuple[Any, ...]]:
+    """The keys of the comparisons a Value text states.
+
+    A number without a comparator (``12``, ``I-III``) states none.  On a blood pressure
+    ``measurement``, a pair ``> 140/90 mmHg`` (or ``140/90 mmHg or higher``) states two,
+    with the one written comparator (elsewhere ``20/200`` or ``24/30`` is one number).
+    """
+    parsed = find_values(text)
+    keys = [_key(v) if v.op_text or v.op == "between" or v.relative_to else None
+            for v in parsed]
+    if not _paired_measure().search(measurement):
+        return [k for k in keys if k is not None]
+    for i in range(len(parsed) - 1):
+        first, second = parsed[i], parsed[i + 1]
+        if _SLASH.fullmatch(text[first.end : second.start]) and \
+                bool(first.op_text) != bool(second.op_text) and "between" not in (
+                    first.op, second.op):
+            op = first.op if first.op_text else second.op
+            keys[i], keys[i + 1] = (op, *_key(first)[1:]), (op, *_key(second)[1:])
+    paired = [k for k in keys if k is not None]
+    for value in parsed:  # "> 140/90" with no unit: find_values reads the 140 only
+        second = pair_second(text, value.end) if value.op_text else None
+        if second is not None and not any(v.start >= value.end and v.start < second[1]
+                                          for v in parsed):
+            paired.append((value.op, second[0], None, value.unit, None))
+    return paired
+
+
 _INCLUSIVE = {frozenset({">", "="}): ">=", frozenset({"<", "="}): "<="}
 
 
@@ -182,10 +229,9 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
             if merged[arg2] is not None:
                 gold.setdefault(arg1, []).append(merged[arg2])  # type: ignore[arg-type]
             continue
-        parsed = [v for v in find_values(value.text)
-                  if v.op_text or v.op == "between" or v.relative_to]
-        if parsed:
-            gold.setdefault(arg1, []).extend(_key(v) for v in parsed)
+        keys = _stated(value.text, subject.text)
+        if keys:
+            gold.setdefault(arg1, []).extend(keys)
     for entity_id, keys in gold.items():
         entity = entities[entity_id]
         for key in keys:

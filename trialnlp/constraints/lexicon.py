@@ -122,6 +122,9 @@ class ConditionConcept:
     code: str | None
     synonyms: tuple[str, ...]
     note: str | None = None
+    # The analyte whose threshold defines the condition: "thrombocytopenia (< 50,000)" is a
+    # platelet threshold, "high blood pressure (> 160/100 mmHg)" a blood pressure one.
+    measured_by: str | None = None
 
     def __post_init__(self) -> None:
         _check_entry(f"rules/conditions.jsonl {self.id!r}", self.concept, self.code,
@@ -130,7 +133,8 @@ class ConditionConcept:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConditionConcept:
         return cls(id=data["id"], concept=data["concept"], code=data.get("code"),
-                   synonyms=tuple(data["synonyms"]), note=data.get("note"))
+                   synonyms=tuple(data["synonyms"]), note=data.get("note"),
+                   measured_by=data.get("measured_by"))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,7 +166,20 @@ def drug_classes() -> tuple[DrugClass, ...]:
 
 @cache
 def conditions() -> tuple[ConditionConcept, ...]:
-    return _load("conditions.jsonl", ConditionConcept.from_dict)
+    entries = _load("conditions.jsonl", ConditionConcept.from_dict)
+    known = {analyte.id for analyte in analytes()}
+    for entry in entries:
+        _check(entry.measured_by is None or entry.measured_by in known,
+               f"rules/conditions.jsonl {entry.id!r}",
+               f"measured_by {entry.measured_by!r} is no analyte id in rules/analytes.jsonl")
+    return entries
+
+
+@cache
+def measured_by() -> dict[str, Analyte]:
+    """Condition id -> the analyte whose threshold defines it (``measured_by``)."""
+    by_id = {analyte.id: analyte for analyte in analytes()}
+    return {c.id: by_id[c.measured_by] for c in conditions() if c.measured_by}
 
 
 @cache

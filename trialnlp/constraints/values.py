@@ -30,7 +30,7 @@ from .phrases import (
 )
 from .units import match_unit
 
-__all__ = ["ValueMention", "find_values", "parse_number", "phrase_alternation"]
+__all__ = ["ValueMention", "find_values", "pair_second", "parse_number", "phrase_alternation"]
 
 _PREFIX_WINDOW = 80  # characters looked back for a comparator
 
@@ -368,6 +368,16 @@ def _inherit_op(text: str, previous: ValueMention | None, mention: ValueMention)
         mention.text,
         "",
     )
+
+
+_PAIR_SECOND = re.compile(r"[ \t]*/[ \t]*(?P<n>\d{2,3}(?:\.\d+)?)(?![\d.,/])")
+
+
+def pair_second(text: str, pos: int, end: int | None = None) -> tuple[float, int] | None:
+    """The unitless second number of a pair written from ``pos`` (``>= 140/90``: the
+    ``/90``), with where it ends; :func:`find_values` reads it only where a unit follows."""
+    match = _PAIR_SECOND.match(text, pos, len(text) if end is None else end)
+    return (float(match["n"]), match.end()) if match else None
 
 
 def find_values(text: str) -> list[ValueMention]:
