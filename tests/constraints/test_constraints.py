@@ -489,3 +489,19 @@ def test_a_bare_number_is_read_in_the_unit_its_size_implies(criterion: str,
                                                             expected: tuple) -> None:
     [(concept, _, value, _, unit, _)] = thresholds(criterion)
     assert (concept, value, unit) == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    # a slash after a bracket or ending a word splits ("(AST)/Alanine", "Bilirubin/ SGOT")
+    ("Aspartate aminotransferase (AST)/Alanine aminotransferase (ALT) <10x upper limit of normal",
+     [("Aspartate aminotransferase", "<", 10.0, None, None, "ULN"),
+      ("Alanine aminotransferase", "<", 10.0, None, None, "ULN")]),
+    ("Bilirubin/ SGOT/SGPT < 5 × upper normal limits",
+     [("Total bilirubin", "<", 5.0, None, None, "ULN"),
+      ("Aminotransferases (ALT and AST)", "<", 5.0, None, None, "ULN")]),
+    # a comparator word before a written comparator is a filler
+    ("elevated levels of NT-proBNP (at least >125 pg/ml)",
+     [("N-terminal pro-B-type natriuretic peptide", ">", 125.0, None, "pg/mL", None)]),
+])
+def test_slashes_and_doubled_comparators(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected

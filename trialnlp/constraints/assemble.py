@@ -40,13 +40,15 @@ DOSE_UNIT = re.compile(r"^(?:[mµun]?g|mcg|\[?IU\]?|U|mL|mg/m2)(?:/|$)|/d$|/wk$|
 _COORDINATION = re.compile(
     r"^(?:\s|,|;|/|&|\(|\)|\[|\]|\band\b|\bor\b|\band/or\b|\beither\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
     r"\bcount\b|\bvalues?\b|\btests?\b)*$", re.IGNORECASE)
-# Between a measurement and its value: "score of", "class", ":", "level", "(" ...
+# Between a measurement and its value: "score of", "class", ":", "level", "(" ... and a
+# comparator word before a written one ("NT-proBNP (at least >125 pg/ml)").
 _GAP = re.compile(
     r"^[\s:=(,]*(?:(?:level|levels|value|values|count|counts|concentrations?|conc\.?|score|scores|"
     r"class|grade|stage|status|index|of|is|was|must be|should be|be|at|a|an|the|total|"
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
-    r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,)"
+    r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
+    r"at least|at most)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )

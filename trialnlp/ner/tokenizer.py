@@ -17,9 +17,11 @@ from spacy.language import Language
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 COMPARATORS = r"[<>=≤≥≦≧＜＞⩽⩾]"
-EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]")
+# "(AST)/Alanine aminotransferase", "Bilirubin/ SGOT": a slash after a bracket or ending a
+# word splits too (spaCy splits one between two letters already).
+EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]", r"(?<=[)\]])/")
 EXTRA_PREFIXES = (COMPARATORS,)
-EXTRA_SUFFIXES = (COMPARATORS,)
+EXTRA_SUFFIXES = (COMPARATORS, r"(?<=[A-Za-z]{2})/")
 
 
 def customize_tokenizer(nlp: Language) -> Language:
