@@ -156,6 +156,10 @@ class Constraint:
     end: int | None
     concept: str | None = None
     code: str | None = None  # SYSTEM:code, e.g. LOINC:1742-6, ICD10CM:L81.1, ATC:H02AB
+    # how ``code`` was found: "exact" (a lexicon or dictionary name), "fuzzy" (the nearest
+    # ICD-10-CM candidate of a condition name, trialnlp.constraints.candidates); None: no code
+    code_method: str | None = None
+    code_score: float | None = None  # the fuzzy candidate's similarity (cosine, 0-1)
     op: str | None = None  # >, >=, <, <=, =, between
     value: float | None = None
     value_max: float | None = None

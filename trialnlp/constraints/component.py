@@ -22,6 +22,7 @@ from spacy.util import minibatch
 from ..criteria.component import criteria_of
 from ..extensions import doc_text
 from .assemble import Mention, assemble
+from .candidates import code_constraints
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions
 from .temporal import find_windows
@@ -98,16 +99,21 @@ class ConstraintBuilder:
     the entities of the last ``cache_size`` criterion texts: the same criteria recur
     across trials ("Not pregnant or nursing", "See Disease Characteristics").  The
     model's output for a text depends on that text only, so neither changes the result.
+
+    ``fuzzy_codes``: a condition no lexicon name coded gets the accepted ICD-10-CM
+    candidate of its name (:mod:`~trialnlp.constraints.candidates`, one batched query per
+    batch of documents); every coded constraint says how (``code_method``).
     """
 
     def __init__(self, nlp: Language, spans_key: str = SPANS_KEY, model: str = "gaps",
-                 cache_size: int = 20_000) -> None:
+                 cache_size: int = 20_000, fuzzy_codes: bool = True) -> None:
         if model not in MODEL_MODES:
             raise ValueError(f"model={model!r}; expected one of {', '.join(MODEL_MODES)}")
         self.nlp = nlp
         self.spans_key = spans_key
         self.model = model
         self.cache_size = cache_size
+        self.fuzzy_codes = fuzzy_codes
         self._ner: Language | None = None
         self._context: Any = None
         self._cache: dict[str, tuple[Entity, ...]] = {}
@@ -150,13 +156,15 @@ class ConstraintBuilder:
             mentions, gaps = self._rules(doc, text, mode)
             if gaps:
                 pending.append((doc, text, mentions, gaps))
-        if not pending or self.load_model() is None:
-            return
-        texts = [text[criterion.start : criterion.end]
-                 for _, text, _, gaps in pending for criterion, _, _ in gaps]
-        found = iter(self._entities(texts))
-        for doc, text, mentions, gaps in pending:
-            self._fill_gaps(doc, text, mentions, gaps, [next(found) for _ in gaps])
+        if pending and self.load_model() is not None:
+            texts = [text[criterion.start : criterion.end]
+                     for _, text, _, gaps in pending for criterion, _, _ in gaps]
+            found = iter(self._entities(texts))
+            for doc, text, mentions, gaps in pending:
+                self._fill_gaps(doc, text, mentions, gaps, [next(found) for _ in gaps])
+        code_constraints([constraint for doc in docs for top in criteria_of(doc)
+                          for criterion in top.walk() for constraint in criterion.constraints],
+                         fuzzy=self.fuzzy_codes)
 
     def _rules(self, doc: Doc, text: str, mode: str) -> tuple[list[Mention], list[_Gap]]:
         """Every criterion's constraints from the rules; the criteria the model should read."""
@@ -241,8 +249,8 @@ class ConstraintBuilder:
     "trialnlp_constraints",
     assigns=["doc._.trialnlp_criteria"],
     requires=["doc.spans", "doc._.trialnlp_criteria"],
-    default_config={"spans_key": SPANS_KEY, "model": "gaps"},
+    default_config={"spans_key": SPANS_KEY, "model": "gaps", "fuzzy_codes": True},
 )
-def make_constraint_builder(nlp: Language, name: str, spans_key: str,
-                            model: str) -> ConstraintBuilder:
-    return ConstraintBuilder(nlp, spans_key, model)
+def make_constraint_builder(nlp: Language, name: str, spans_key: str, model: str,
+                            fuzzy_codes: bool) -> ConstraintBuilder:
+    return ConstraintBuilder(nlp, spans_key, model, fuzzy_codes=fuzzy_codes)

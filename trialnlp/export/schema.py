@@ -9,7 +9,7 @@ from ..trial import COLUMNS, Table
 _INTS = {"depth", "start", "end", "n_inclusion", "n_exclusion", "n_unspecified",
          "n_criteria", "n_constraints"}
 _FLOATS = {"minimum_age", "maximum_age", "value", "value_max", "dose_value",
-           "dose_value_max", "window_amount"}
+           "dose_value_max", "window_amount", "code_score"}
 _BOOLS = {"healthy_volunteers", "negated", "historical", "hypothetical"}
 
 
