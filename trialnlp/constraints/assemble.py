@@ -25,7 +25,7 @@ from typing import Any
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
 from .temporal import WindowMention
-from .values import ValueMention, pair_second
+from .values import ValueMention, pair_op, pair_second
 
 # MEASUREMENT: a model-found measure that no lexicon entry names (kind "measurement").
 MEASURED = frozenset({"LAB", "VITAL", "SCORE", "SUBSTANCE", "MEASUREMENT"})
@@ -403,12 +403,9 @@ def _split_pairs(text: str, criterion: Criterion, values: Sequence[ValueMention]
             continue
         first = values[index]
         second = values[index + 1] if index + 1 < len(values) else None
-        if second is not None and not (
-                _SLASH_PAIR.fullmatch(text[first.end : second.start])
-                and bool(first.op_text) != bool(second.op_text) and second.op != "between"):
-            second = None
-        if second is not None:
-            op, number, end = (first.op if first.op_text else second.op), second.value, second.end
+        op = pair_op(text, first, second) if second is not None else None
+        if second is not None and op is not None:
+            number, end = second.value, second.end
             draft.used_values.add(index + 1)
         else:  # "BP >= 140/90": the second number, unitless, read by the panel's unit
             bare = pair_second(text, first.end, criterion.end)

@@ -56,7 +56,7 @@ from ..pipeline import MODEL_MODES, build_pipeline, default_pipeline, parse_reco
 from ..trial import Trial
 from ..types import Constraint, SourceRecord
 from .lexicon import analytes, conditions
-from .values import find_values, pair_second
+from .values import find_values, pair_op, pair_second
 
 _AGE_VALUE = re.compile(r"\b(?:years?|yrs?|months?|y/?o|old|age)\b", re.IGNORECASE)
 
@@ -127,9 +127,6 @@ def evaluate_constraints(directory: str | Path, keep_misses: int = 50,
     return report
 
 
-_SLASH = re.compile(r"\s*/\s*")
-
-
 @cache
 def _paired_measure() -> re.Pattern[str]:
     """Names of a panel whose values are written as pairs (blood pressure: ``140/90``),
@@ -155,10 +152,8 @@ def _stated(text: str, measurement: str = "") -> list[tuple[Any, ...]]:
         return [k for k in keys if k is not None]
     for i in range(len(parsed) - 1):
         first, second = parsed[i], parsed[i + 1]
-        if _SLASH.fullmatch(text[first.end : second.start]) and \
-                bool(first.op_text) != bool(second.op_text) and "between" not in (
-                    first.op, second.op):
-            op = first.op if first.op_text else second.op
+        op = pair_op(text, first, second)
+        if op is not None:
             keys[i], keys[i + 1] = (op, *_key(first)[1:]), (op, *_key(second)[1:])
     paired = [k for k in keys if k is not None]
     for value in parsed:  # "> 140/90" with no unit: find_values reads the 140 only

@@ -30,7 +30,8 @@ from .phrases import (
 )
 from .units import match_unit
 
-__all__ = ["ValueMention", "find_values", "pair_second", "parse_number", "phrase_alternation"]
+__all__ = ["ValueMention", "find_values", "pair_op", "pair_second", "parse_number",
+           "phrase_alternation"]
 
 _PREFIX_WINDOW = 80  # characters looked back for a comparator
 
@@ -371,6 +372,15 @@ def _inherit_op(text: str, previous: ValueMention | None, mention: ValueMention)
 
 
 _PAIR_SECOND = re.compile(r"[ \t]*/[ \t]*(?P<n>\d{2,3}(?:\.\d+)?)(?![\d.,/])")
+
+
+def pair_op(text: str, first: ValueMention, second: ValueMention) -> str | None:
+    """The comparator of ``first/second`` read as one pair (``> 140/90 mmHg``, ``140/90
+    mmHg or higher``: the one written comparator), or None where they are no pair."""
+    if not _SLASH.fullmatch(text, first.end, second.start) or \
+            bool(first.op_text) == bool(second.op_text) or "between" in (first.op, second.op):
+        return None
+    return first.op if first.op_text else second.op
 
 
 def pair_second(text: str, pos: int, end: int | None = None) -> tuple[float, int] | None:
