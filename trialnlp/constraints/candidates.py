@@ -41,21 +41,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from itertools import islice, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..cache import cache_dir, package_version, write_atomically
 from ..errors import RuleError
 from ..resources import load_json, rule_path
-from .drugs import cache_dir
 from .lexicon import conditions
 
 if TYPE_CHECKING:
@@ -537,17 +535,10 @@ class CandidateIndex:
                    strings["origins"], strings["vocabulary"], arrays["idf"], matrix_t)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def cache_file() -> Path:
     """Where the index of these vocabularies is cached (found without importing them)."""
-    digest = hashlib.sha256(f"{FORMAT}|{_version('trialnlp')}|{_version(ICD_DISTRIBUTION)}"
-                            .encode())
+    versions = f"{package_version('trialnlp')}|{package_version(ICD_DISTRIBUTION)}"
+    digest = hashlib.sha256(f"{FORMAT}|{versions}".encode())
     for name in ("conditions.jsonl", RULES):
         digest.update(rule_path(name).read_bytes())
     return cache_dir() / f"condition-candidates-{digest.hexdigest()[:16]}.npz"
@@ -566,18 +557,13 @@ def _read(path: Path) -> CandidateIndex | None:
 def _write(path: Path, index: CandidateIndex) -> None:
     import numpy as np
 
-    with contextlib.suppress(OSError):  # a read-only home: rebuilt next time
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-        try:
-            np.savez(temporary, **index.to_arrays())
-            os.replace(temporary, path)
-            for stale in path.parent.glob("condition-candidates-*.npz"):
-                if stale != path:  # of other versions of the vocabularies or rules
-                    stale.unlink()
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+    if not write_atomically(path, lambda temporary: np.savez(temporary, **index.to_arrays()),
+                            suffix=".tmp.npz"):  # (np.savez adds .npz to other names)
+        return
+    with contextlib.suppress(OSError):
+        for stale in path.parent.glob("condition-candidates-*.npz"):
+            if stale != path:  # of other versions of the vocabularies or rules
+                stale.unlink()
 
 
 @cache

@@ -16,18 +16,17 @@ match data reduced to :class:`Drug`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ..cache import cache_dir, package_version, write_atomically
 
 PACKAGE = "drug_named_entity_recognition"
 DISTRIBUTION = "drug-named-entity-recognition"
@@ -55,23 +54,12 @@ class Drug:
         return f"MeSH:{self.mesh_id}" if self.mesh_id else None
 
 
-def cache_dir() -> Path:
-    explicit = os.environ.get("TRIALNLP_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "trialnlp"
-
-
 def _source() -> tuple[str, Path | None]:
     """The package's version and dictionary file (found without importing the package)."""
     spec = importlib.util.find_spec(PACKAGE)
     locations = list(spec.submodule_search_locations or []) if spec else []
     path = Path(locations[0]) / "drug_ner_dictionary.pkl.bz2" if locations else None
-    try:
-        version = metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        version = "unknown"
+    version = package_version(DISTRIBUTION)
     return version, path if path is not None and path.is_file() else None
 
 
@@ -131,16 +119,11 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def _write(path: Path, table: dict[str, Any]) -> None:
-    with contextlib.suppress(OSError):  # a read-only home: rebuilt next time
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            with temporary.open("w", encoding="utf-8") as handle:
-                json.dump(table, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+    def dump(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(table, handle, ensure_ascii=False, separators=(",", ":"))
+
+    write_atomically(path, dump)
 
 
 @cache
