@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -40,9 +39,12 @@ def _boundaries() -> tuple[frozenset[str], frozenset[str]]:
 
 def clean_text(raw: str) -> str:
     """A criterion's display text: hard wraps joined, markdown escapes undone, spaces collapsed."""
-    text = _HYPHEN_WRAP.sub("-", raw)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()
+    # A wrap needs "-" and a newline, an escape a backslash: most criteria have neither.  Split
+    # and join is _SPACES.sub(" ", text).strip(): \s and str.split both mean str.isspace.
+    text = _HYPHEN_WRAP.sub("-", raw) if "\n" in raw and "-" in raw else raw
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    return " ".join(text.split())
 
 
 @dataclass(slots=True)
@@ -88,18 +90,6 @@ def _column(text: str, line_start: int, position: int) -> int:
     return len(text[line_start:position].expandtabs(4))
 
 
-def _iter_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line in ``text[start:end]``, newline excluded."""
-    position = start
-    while True:
-        newline = text.find("\n", position, end)
-        if newline < 0:
-            yield position, end
-            return
-        yield position, newline
-        position = newline + 1
-
-
 def _wrap_width(text: str, start: int, end: int) -> int:
     """The line width a hard-wrapped section was wrapped at.
 
@@ -108,7 +98,7 @@ def _wrap_width(text: str, start: int, end: int) -> int:
     unbounded: every line break is the author's.  One long unwrapped line next to
     wrapped ones (seed 000) must not set the width.
     """
-    lines = [text[s:e] for s, e in _iter_lines(text, start, end)]
+    lines = text[start:end].split("\n")
     lengths = [len(line.rstrip().expandtabs(4)) for line in lines]
     wrapped = [lengths[i] for i in range(len(lines) - 1)
                if lines[i + 1].strip()[:1].islower() and lines[i].strip()]
@@ -259,13 +249,15 @@ class _Splitter:
         previous = previous_raw = ""
         blank_before = False
         self.width = _wrap_width(self.text, self.start, self.end)
-        for line_start, line_end in _iter_lines(self.text, self.start, self.end):
-            content = line_start
-            while content < line_end and self.text[content].isspace():  # \x0c, \u3000 too
-                content += 1
-            if content >= line_end:
+        line_end = self.start - 1
+        for line in self.text[self.start : self.end].split("\n"):
+            line_start = line_end + 1
+            line_end = line_start + len(line)
+            stripped = line.lstrip()  # (str.isspace: \x0c, \u3000 too)
+            if not stripped:
                 blank_before = True
                 continue
+            content = line_end - len(stripped)
             indent = _column(self.text, line_start, content)
             marker = line_marker(self.text, content, line_end)
             if marker is not None:
@@ -281,8 +273,8 @@ class _Splitter:
             self.scan_inline(scan_from, line_end, indent)
             assert self.current is not None
             self.current.end = line_end
-            previous = self.text[content:line_end]
-            previous_raw = self.text[line_start:line_end].rstrip().expandtabs(4)
+            previous = stripped
+            previous_raw = line.rstrip().expandtabs(4)
             blank_before = False
         if not self.marked:
             self._split_semicolons()
