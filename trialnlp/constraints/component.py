@@ -17,6 +17,7 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.tokens.underscore import Underscore
 from spacy.util import minibatch
 
 from ..criteria.component import criteria_of
@@ -40,10 +41,24 @@ def _may_hold_values(text: str) -> bool:
     return _VALUE_HINT.search(text) is not None
 
 
-def _triggers(span: Span, underscore: Any, text: str | None) -> tuple[str, ...]:
+def _extension(span: Span, name: str, default: Any) -> Any:
+    """``getattr(span._, name, default)``; a plain stored value (no getter or method, an
+    immutable default) is read from ``doc.user_data`` under the key spaCy's Underscore
+    uses, without building ``span._`` and going through its ``__getattr__``."""
+    extension = Underscore.span_extensions.get(name)
+    if extension is None:
+        return default
+    stored, method, getter, _ = extension
+    if method is not None or getter is not None or isinstance(stored,
+                                                              Underscore.mutable_types):
+        return getattr(span._, name, default)
+    return span.doc.user_data.get(("._.", name, span.start_char, span.end_char), stored)
+
+
+def _triggers(span: Span, text: str | None) -> tuple[str, ...]:
     doc = span.doc
     found = []
-    for modifier in getattr(underscore, "modifiers", None) or ():
+    for modifier in _extension(span, "modifiers", None) or ():
         start, end = modifier.modifier_span
         if text is None or end <= start:
             words = doc[start:end].text
@@ -60,10 +75,9 @@ def mention_of(span: Span, text: str | None = None) -> Mention:
     span_id = span.id_
     entry = entries().get(span_id)
     concept = entry.concept if entry else span_id.removeprefix("drug:") or None
-    underscore = span._  # one accessor for all the extensions read below
-    flag = (lambda name: bool(getattr(underscore, name, False))) if Span.has_extension(
+    flag = (lambda name: bool(_extension(span, name, False))) if Span.has_extension(
         "is_negated") else (lambda name: False)
-    triggers = _triggers(span, underscore, text) if Span.has_extension("modifiers") else ()
+    triggers = _triggers(span, text)
     # "no history of" is one (negation) modifier, yet it also says "in the past".
     historical = flag("is_historical") or any("history" in t for t in triggers)
     start, end = span.start_char, span.end_char
