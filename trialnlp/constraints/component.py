@@ -31,14 +31,28 @@ from .values import find_values
 
 _VALUE_HINT = re.compile(r"\d|ULN|LLN|normal|limit", re.IGNORECASE)
 # Windows need an amount or a time word ("the past year", "at screening", "during the study").
-_WINDOW_HINT = re.compile(
-    r"\d|year|month|week|day|hour|study|screen|random|enrol|baseline|past|prior|previous|"
-    r"last|next|ago|since|consent|dose|surgery|diagnos|entry", re.IGNORECASE)
+_WINDOW_WORDS = (
+    "year", "month", "week", "day", "hour", "study", "screen", "random", "enrol", "baseline",
+    "past", "prior", "previous", "last", "next", "ago", "since", "consent", "dose", "surgery",
+    "diagnos", "entry")
+_WINDOW_HINT = re.compile(r"\d|" + "|".join(_WINDOW_WORDS), re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 
 
 def _may_hold_values(text: str) -> bool:
     """A cheap test before the value parser: values need a digit or a normal limit."""
     return _VALUE_HINT.search(text) is not None
+
+
+def _may_hold_windows(text: str) -> bool:
+    """``_WINDOW_HINT.search(text)``: for ASCII text, substring tests in the lower-cased
+    text, several times faster than the case-insensitive alternation."""
+    if not text.isascii():
+        return _WINDOW_HINT.search(text) is not None
+    if _DIGIT.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _WINDOW_WORDS)
 
 
 def _extension(span: Span, name: str, default: Any) -> Any:
@@ -195,7 +209,7 @@ class ConstraintBuilder:
                 values = [replace(v, start=v.start + shift, end=v.end + shift)
                           for v in find_values(own)] if _may_hold_values(own) else []
                 windows = [replace(w, start=w.start + shift, end=w.end + shift)
-                           for w in find_windows(own)] if _WINDOW_HINT.search(own) else []
+                           for w in find_windows(own)] if _may_hold_windows(own) else []
                 inside = mentions[bisect_left(starts, criterion.start):
                                   bisect_right(starts, criterion.end)]
                 criterion.constraints = assemble(text, criterion, inside, values, windows)
