@@ -20,6 +20,13 @@ def test_inclusion_header_spellings(header: str) -> None:
     assert names(text) == [("inclusion", "- age 18 or older"), ("exclusion", "- pregnancy")]
 
 
+@pytest.mark.parametrize("header", ["İnclusion Criteria:", "İNCLUSİON CRİTERİA"])
+def test_header_with_a_dotted_capital_i(header: str) -> None:
+    # 'İ'.lower() is two characters; the header still names its section (it used to raise).
+    text = f"{header}\n- age 18 or older\nExclusion Criteria:\n- pregnancy\n"
+    assert names(text) == [("inclusion", "- age 18 or older"), ("exclusion", "- pregnancy")]
+
+
 def test_header_with_inline_content() -> None:
     assert names("Inclusion Criteria: adults with asthma")[0] == ("inclusion", "adults with asthma")
 

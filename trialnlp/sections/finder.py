@@ -49,6 +49,15 @@ class _Rules:
     keywords: re.Pattern[str]
     keyword_words: tuple[str, ...] | None
 
+    def section_named(self, name: str) -> SectionName:
+        """The section a matched header name stands for. The patterns match ignoring case,
+        which folds 'İ' to 'i', whereas str.lower makes it two characters ('i̇nclusion')."""
+        found = self.names.get(name.lower())
+        if found is None:
+            found = next(section for spelling, section in self.names.items()
+                         if re.fullmatch(re.escape(spelling), name, re.IGNORECASE))
+        return found
+
 
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
@@ -142,24 +151,24 @@ def _match_header(text: str, start: int, end: int) -> HeaderMatch | None:
     match = rules.standalone.match(line)
     if match:
         return HeaderMatch(
-            rules.names[match["name"].lower()], match["header"],
+            rules.section_named(match["name"]), match["header"],
             start + match.start("header"), start + match.end("header"), end,
         )
     match = rules.lead_in.match(line)
     if match:  # the whole lead-in sentence is the header
         content = len(line) - len(line.lstrip())
-        return HeaderMatch(rules.names[match["name"].lower()], line.strip().rstrip(":： "),
+        return HeaderMatch(rules.section_named(match["name"]), line.strip().rstrip(":： "),
                            start + content, start + match.end("header"), end)
     match = rules.inline.match(line)
     if match:
         return HeaderMatch(
-            rules.names[match["name"].lower()], match["header"],
+            rules.section_named(match["name"]), match["header"],
             start + match.start("header"), start + match.end("header"), start + match.end(),
         )
     match = rules.glued.search(line)
     if match:
         return HeaderMatch(
-            rules.names[match["name"].lower()], match["header"],
+            rules.section_named(match["name"]), match["header"],
             start + match.start("header"), start + match.end("header"), end,
         )
     match = rules.eligibility.match(line)
