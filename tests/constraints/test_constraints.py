@@ -505,3 +505,24 @@ def test_a_bare_number_is_read_in_the_unit_its_size_implies(criterion: str,
 ])
 def test_slashes_and_doubled_comparators(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+def test_extension_shortcut_reads_what_span_underscore_reads() -> None:
+    """component._extension reads span extensions straight from doc.user_data under the key
+    spaCy 3.7's Underscore uses; if a spaCy release changes that key, this fails."""
+    import spacy
+    from spacy.tokens import Span
+
+    from trialnlp.constraints.component import _extension
+
+    for name, default in (("_tn_test_flag", False), ("_tn_test_list", None)):
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    doc = spacy.blank("en")("no history of asthma or copd")
+    asthma, copd, unset = doc[3:4], doc[5:6], doc[0:1]
+    asthma._._tn_test_flag = True
+    copd._._tn_test_list = ("a", "b")
+    for span in (asthma, copd, unset):
+        for name in ("_tn_test_flag", "_tn_test_list"):
+            assert _extension(span, name, "x") == getattr(span._, name)
+    assert _extension(asthma, "_tn_never_registered", "x") == "x"
