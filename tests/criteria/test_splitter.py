@@ -182,3 +182,39 @@ def test_short_caps_lines_that_state_a_measure_stay_criteria() -> None:
                                           "No chemotherapy within 4 weeks"]
     assert criteria[-1].heading == "PRIOR CONCURRENT THERAPY"
     assert criteria[0].heading == ""
+
+
+def test_short_lower_case_lines_are_criteria_not_wraps() -> None:
+    # Chia writes one criterion per line, often in lower case: a line far shorter than the
+    # wrap width was broken by its author, not wrapped (they used to merge into one item).
+    text = ("Inclusion Criteria:\n"
+            "adults with moderate to severe plaque psoriasis for at least six months and\n"
+            "no response to topical therapy\nnormal OGTT\nnormal treadmill stress test\n")
+    assert [t for _, t in tree(text)] == [
+        "adults with moderate to severe plaque psoriasis for at least six months and "
+        "no response to topical therapy", "normal OGTT", "normal treadmill stress test"]
+
+
+def test_lower_case_line_after_a_full_line_is_still_a_wrap() -> None:
+    text = ("Inclusion Criteria:\n- Patients with a histologically confirmed diagnosis of\n"
+            "  metastatic breast cancer\n- Signed consent\n")
+    assert tree(text) == [
+        ("1", "Patients with a histologically confirmed diagnosis of metastatic breast cancer"),
+        ("2", "Signed consent")]
+
+
+def test_a_labelled_lead_in_without_children_is_a_criterion_not_a_heading() -> None:
+    # PDQ-style legacy records: the words before "Hepatic:" state the age limit.
+    text = ("PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-2 Hepatic:\n"
+            "Bilirubin no greater than 2 times upper limit of normal\n")
+    assert [t for _, t in tree(text)] == [
+        "PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-2 Hepatic:",
+        "Bilirubin no greater than 2 times upper limit of normal"]
+
+
+def test_a_plain_lead_in_still_heads_what_follows() -> None:
+    text = ("Inclusion Criteria:\nPatients must meet all of the following:\n- Age 18 or older\n"
+            "- Signed consent\n")
+    criteria = flat(split(text))
+    assert [c.text for c in criteria] == ["Age 18 or older", "Signed consent"]
+    assert {c.heading for c in criteria} == {"Patients must meet all of the following"}

@@ -24,6 +24,9 @@ from ..types import Criterion, Section, SectionName
 from .markers import Marker, inline_markers, line_marker
 
 _FIRST_ORDINAL = 1
+# A line whose length, plus the next line's first word, is under this share of the section's
+# width stopped short: the author broke it there, it was not wrapped.
+_SHORT_LINE = 0.6
 _TERMINAL = re.compile(r"[.;!?。；][\"')\]]*$")
 _SEMICOLON_SPLIT = re.compile(r";[ \t]*(?=[A-Z])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|^=])")
@@ -233,12 +236,18 @@ class _Splitter:
         prev = previous.rstrip()
         if _TERMINAL.search(prev) or prev.endswith((":", "：")):
             return not (first.isupper() or first.isdigit() or first in "\"'“‘(")
-        if first.islower() or first == "(":
-            return True
         # A hard wrap: the next line's first word would not have fitted on this one within
         # the section's line width.  Lines that stop short are the author's line breaks.
         word = len(self.text[content:line_end].split(None, 1)[0])
-        return len(previous_raw) + 1 + word > self.width
+        reach = len(previous_raw) + 1 + word
+        if first == "(":
+            return True
+        if first.islower():
+            # ... a lower-case start is read as a wrap unless the line stops well short of
+            # the width (the width is only the longest line, so it may be far too wide):
+            # "waist 95 cm or more" / "normal OGTT" are two criteria.
+            return reach > _SHORT_LINE * self.width
+        return reach > self.width
 
     def scan_inline(self, position: int, end: int, indent: int) -> None:
         """Accept the real markers among the inline candidates of ``text[position:end]``."""
@@ -369,6 +378,8 @@ _DASHED_HEADING = re.compile(r"^-{2,}\s*[^-].{0,60}?\s*-{2,}$")
 # a measure (``ECOG 0-2.``, ``BMI < 20``) or is one childless word (``HIV``, ``HCM.``): those
 # are criteria, and a heading line is not kept as a criterion of its own.
 _MEASURED = re.compile(r"[\d<>=≤≥%]")
+_COMPARISON = re.compile(r"[<>=≤≥]")
+_INNER_LABEL = re.compile(r"\w[:：]\s+\S")
 _CONNECTORS = frozenset({"OR", "AND", "AND/OR"})
 
 
@@ -389,6 +400,11 @@ def _heading_text(text: str, item: _Item, section: SectionName) -> str | None:
     if item.marker is not None:
         return None
     raw = clean_text(text[item.start : item.end])
+    if not item.children and (_COMPARISON.search(raw) or _INNER_LABEL.search(raw[:-1])):
+        # It would head the items after it, and its own words would be kept only as their
+        # heading: one that states a comparison or holds labelled content of its own is a
+        # criterion ("PATIENT CHARACTERISTICS: Age: 15 to 55 ... Hepatic:").
+        return None
     if _DASHED_HEADING.match(raw):
         return raw.strip("- ")
     if not raw.endswith((":", "：")) and not _caps_heading(raw, item):
