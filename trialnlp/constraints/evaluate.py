@@ -181,6 +181,13 @@ def _inclusive_bound(texts: list[str]) -> tuple[Any, ...] | None:
     return (op, *keys[0][1:])
 
 
+def _line_at(text: str, position: int) -> str:
+    """The source line holding ``position`` (what a reader of a miss needs to see)."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start: end if end >= 0 else len(text)].strip()
+
+
 def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[BratRelation],
            report: Report, keep: int, or_groups: Iterable[tuple[str, ...]] = ()) -> None:
     constraints = list(trial.iter_constraints())
@@ -235,6 +242,7 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
                 report.thresholds.found += 1
             elif len(report.misses) < keep:
                 report.misses.append({"trial": trial.trial_id, "measurement": entity.text,
+                                      "line": _line_at(trial.text, entity.start),
                                       "expected": key, "got": [
                                           (c.concept, *_key(c)) for c in measured
                                           if _overlaps(c, entity)]})
