@@ -104,6 +104,39 @@ def test_sex_specific_thresholds() -> None:
         "male serum creatinine ≥1.5mg/dl, female serum creatinine ≥1.4mg/dl") if c.kind == "lab"]
     assert [(c.code, c.op, c.value, c.unit, c.sex) for c in found] == [
         ("LOINC:2160-0", ">=", 1.5, "mg/dL", "male"), ("LOINC:2160-0", ">=", 1.4, "mg/dL", "female")]
+    # the sex words qualify the thresholds: no sex restriction of their own
+    assert [c for c in constraints("male serum creatinine ≥1.5mg/dl, female serum "
+                                   "creatinine ≥1.4mg/dl") if c.kind == "sex"] == []
+
+
+@pytest.mark.parametrize("criterion", [
+    "hematocrit > 48 % (women) and > 53 % (men)",
+    "hematocrit > 48 % in women and > 53 % in men",
+    "hematocrit female>48%, male>53%",
+])
+def test_sex_written_after_or_before_each_threshold(criterion: str) -> None:
+    found = constraints(criterion)
+    assert [(c.concept, c.op, c.value, c.unit, c.sex) for c in found] == [
+        ("Hematocrit", ">", 48.0, "%", "female"), ("Hematocrit", ">", 53.0, "%", "male")]
+
+
+def test_sex_specific_threshold_pair_in_brackets() -> None:
+    found = [c for c in constraints(
+        "low serum levels of HDL cholesterol (<40 mg/dL for men or < 50 mg/dL for women)")
+        if c.kind == "lab"]
+    assert [(c.op, c.value, c.sex) for c in found] == [("<", 40.0, "male"), ("<", 50.0, "female")]
+
+
+def test_a_population_before_a_threshold_is_a_sex_restriction_not_a_qualifier() -> None:
+    found = constraints("Female patients with hemoglobin ≥ 10 g/dL")
+    assert [(c.kind, c.sex) for c in found] == [("sex", "female"), ("lab", None)]
+
+
+def test_condition_defined_by_a_transaminase_threshold() -> None:
+    found = [c for c in constraints("elevated transaminases more than three times normal values")
+             if c.kind == "lab"]
+    assert [(c.concept, c.op, c.value, c.relative_to) for c in found] == [
+        ("Aminotransferases (ALT and AST)", ">", 3.0, "ULN")]
 
 
 @pytest.mark.parametrize(("criterion", "expected"), [

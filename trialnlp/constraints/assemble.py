@@ -110,6 +110,8 @@ class _Draft:
     # id(constraint) -> where the subject of a bound restated in other units starts (its
     # own span is the restatement, "(=42 mmol/mol)"), for the bounds chained after it
     subject_start: dict[int, int] = field(default_factory=dict)
+    # sex words that qualify a threshold ("< 13 g/dL for men"): no sex restriction of their own
+    sex_qualifiers: list[tuple[int, int]] = field(default_factory=list)
 
 
 @cache
@@ -180,12 +182,71 @@ def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list
     return run
 
 
-def _sex_before(text: str, mention: Mention, people: Sequence[Mention]) -> str | None:
+_POPULATION_GAP = re.compile(r"\b(?:with|who|having|has|have|and|or)\b", re.IGNORECASE)
+
+
+def _sex_before(text: str, mention: Mention, people: Sequence[Mention],
+                draft: _Draft | None = None) -> str | None:
     for person in people:
+        gap = _between(text, person.end, mention.start)
+        # "male serum creatinine", not "female patients with hemoglobin" (a population)
         if person.label == "SEX" and person.end <= mention.start and \
-                re.fullmatch(r"[\s\w-]{0,12}", _between(text, person.end, mention.start)):
+                re.fullmatch(r"[\s\w-]{0,12}", gap) and not _POPULATION_GAP.search(gap):
+            if draft is not None:
+                draft.sex_qualifiers.append((person.start, person.end))
             return person.concept
     return None
+
+
+# What may stand between a value and the sex it holds for: "> 48 % (women)",
+# "< 13 g/dL for men", "≥ 1.4 mg/dL in females".
+_SEX_AFTER = re.compile(r"[ \t]*[(\[]?[ \t]*(?:(?:in|for|among)[ \t]+)?(?:the[ \t]+)?",
+                        re.IGNORECASE)
+
+
+def _sex_within(text: str, start: int, end: int,
+                people: Sequence[Mention]) -> tuple[str, Mention | None]:
+    """``text[start:end]`` with a sex word in it blanked out, and that word: the sex a
+    threshold holds for when written between subject and value or between two bounds
+    ("creatinine clearance male<120ml/min, female<105ml/min")."""
+    between = _between(text, start, end)
+    for person in people:
+        if person.label == "SEX" and start <= person.start and person.end <= end:
+            return (between[: person.start - start] + " " + between[person.end - start:],
+                    person)
+    return between, None
+
+
+def _sex_word_after(text: str, value: ValueMention, people: Sequence[Mention],
+                    limit: int) -> Mention | None:
+    for person in people:
+        if person.label == "SEX" and value.end <= person.start < limit and \
+                _SEX_AFTER.fullmatch(text, value.end, person.start):
+            return person
+    return None
+
+
+def _sex_after(text: str, value: ValueMention, people: Sequence[Mention], limit: int,
+               draft: _Draft) -> str | None:
+    """The sex a threshold holds for, written right after its value ("> 53 % (men)")."""
+    person = _sex_word_after(text, value, people, limit)
+    if person is None:
+        return None
+    draft.sex_qualifiers.append((person.start, person.end))
+    return person.concept
+
+
+_SEX_CLOSE = re.compile(r"[ \t]*[)\]]")
+
+
+def _past_sex(text: str, value: ValueMention, people: Sequence[Mention], limit: int) -> int:
+    """Where a value's sex qualifier ends (with its closing bracket), or the value's end."""
+    person = _sex_word_after(text, value, people, limit)
+    if person is None:
+        return value.end
+    close = _SEX_CLOSE.match(text, person.end)
+    opened = re.search(r"[(\[]", text[value.end : person.start])
+    return close.end() if close and opened else person.end
 
 
 @cache
@@ -268,6 +329,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
         following = values[index + 1].start if index + 1 < len(values) else criterion.end
         subject_index = None
+        gap_sex: str | None = None
         scored_on = None if in_window else _subject_after(text, value, measured, _SCORED_ON,
                                                           following)
         if scored_on is not None and measured[scored_on].label in ("SCORE", "MEASUREMENT"):
@@ -290,6 +352,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 continue  # inside a parenthetical that closes before the value: an aside
             # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
             gap = _PARENTHETICAL.sub(" ", between)
+            if not _GAP.match(gap):  # "creatinine clearance male<120ml/min"
+                unsexed, sex_word = _sex_within(text, mention.end, value.start, people)
+                if sex_word is not None and _GAP.match(_PARENTHETICAL.sub(" ", unsexed)):
+                    gap, gap_sex = _PARENTHETICAL.sub(" ", unsexed), sex_word.concept
+                    draft.sex_qualifiers.append((sex_word.start, sex_word.end))
             # "stenosis (by visual estimate) more than 72 hours": a duration is no stenosis
             timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
                 not mention.unit.endswith(f"/{value.unit}")  # "AHI < 5 h-1" is a rate
@@ -300,9 +367,10 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 subject_index = j
             break
         if subject_index is not None:
+            sex = gap_sex or _sex_after(text, value, people, following, draft)
             for subject in _coordinated_run(text, measured, subject_index):
                 constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
-                constraint.sex = _sex_before(text, subject, people)
+                constraint.sex = _sex_before(text, subject, people, draft) or sex
                 draft.constraints.append(constraint)
             draft.used_values.add(index)
             continue
@@ -325,7 +393,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 _SLASH_PAIR.fullmatch(_between(text, values[previous - 1].end,
                                                values[previous].start)):
             previous -= 1  # "≥ 135/85 mm Hg but lower than 170/105": past the "/85"
-        connector = _between(text, values[index - 1].end, value.start)
+        connector_start = _past_sex(text, values[index - 1], people, value.start)
+        connector = _between(text, connector_start, value.start)
+        chained_sex: Mention | None = None
+        if not _CHAINED.fullmatch(connector):  # "male<120ml/min, female<105ml/min"
+            connector, chained_sex = _sex_within(text, connector_start, value.start, people)
         if previous in draft.used_values and value.op == "between" and value.value == 0 and \
                 re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
@@ -349,16 +421,21 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             for owner in owners:
                 subject_start = draft.subject_start.get(id(owner), owner.start)
                 start = value.start if restated else subject_start
+                sex = chained_sex.concept if chained_sex else \
+                    _sex_after(text, value, people, following, draft)
                 chained = replace(
                     owner, op=op, value=value.value, value_max=value.value_max,
                     unit=value.unit if value.unit or value.relative_to else owner.unit,
                     relative_to=value.relative_to, qualifier=qualifier,
-                    start=start, end=end, text=text[start:end])
+                    start=start, end=end, text=text[start:end],
+                    sex=sex if sex else owner.sex)
                 draft.constraints.append(chained)
                 if restated:
                     draft.subject_start[id(chained)] = subject_start
             if owners:
                 draft.used_values.add(index)
+                if chained_sex is not None:
+                    draft.sex_qualifiers.append((chained_sex.start, chained_sex.end))
                 continue
         # Value first: "<37 weeks of gestation", ">50% stenosis of one vessel".
         after = _subject_after(text, value, measured,
@@ -369,7 +446,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 for c in draft.constraints):
             subject = measured[after]
             constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
-            constraint.sex = _sex_before(text, subject, people)
+            constraint.sex = _sex_before(text, subject, people, draft)
             draft.constraints.append(constraint)
             draft.used_values.add(index)
             _bound_before(text, criterion, values, index, subject, draft)
@@ -597,7 +674,7 @@ def _sexes(text: str, criterion: Criterion, mentions: Sequence[Mention], draft: 
     lowered = text[criterion.start : criterion.end].lower()
     if any(phrase in lowered for phrase in person["both_sexes"]):
         return
-    claimed = [(c.start, c.end) for c in draft.constraints if c.sex]
+    claimed = [(c.start, c.end) for c in draft.constraints if c.sex] + draft.sex_qualifiers
     for mention in mentions:
         if mention.label != "SEX" or mention.concept is None:
             continue
