@@ -150,6 +150,24 @@ def test_empty_text_through_the_api() -> None:
     assert trialnlp.extract(" \n\t").criteria == []
 
 
+def test_records_whose_text_is_no_string_are_error_rows() -> None:
+    """A SourceRecord built by hand from bad data (text None or a number) becomes an error
+    trial that names the problem; the records around it are parsed."""
+    from trialnlp.pipeline import parse_records
+    from trialnlp.types import SourceRecord
+
+    records = [SourceRecord(text=None, source="api", format="jsonl", trial_id="A"),  # type: ignore[arg-type]
+               SourceRecord(text="Inclusion Criteria:\n- Age 18 or older", source="api",
+                            format="jsonl", trial_id="B"),
+               SourceRecord(text=12, source="api", format="jsonl", trial_id="C")]  # type: ignore[arg-type]
+    trials = list(parse_records(records))
+    assert [(t.trial_id, t.status) for t in trials] == [("A", "error"), ("B", "ok"),
+                                                        ("C", "error")]
+    assert trials[0].error == "record text is NoneType, not a string"
+    assert trials[2].error == "record text is int, not a string"
+    assert [c.kind for c in trials[1].iter_constraints()] == ["age"]
+
+
 # -- binary files given by mistake --------------------------------------------------------
 
 BINARIES = [

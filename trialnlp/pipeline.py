@@ -100,9 +100,15 @@ def _doc_for(nlp: Language, record: SourceRecord) -> Doc:
 
 
 def too_long(record: SourceRecord | ReadError, max_chars: int) -> ReadError | None:
-    """The error a record longer than ``max_chars`` characters becomes (checked before
-    anything is tokenized); None for a record within the limit, or a ReadError."""
-    if not isinstance(record, SourceRecord) or len(record.text) <= max_chars:
+    """The error a record longer than ``max_chars`` characters, or one whose text is no
+    string, becomes (checked before anything is tokenized); None for a record within the
+    limit, or a ReadError."""
+    if not isinstance(record, SourceRecord):
+        return None
+    if not isinstance(record.text, str):  # a SourceRecord built by hand from bad data
+        return ReadError(record.source, "record text is "
+                         f"{type(record.text).__name__}, not a string", record.trial_id)
+    if len(record.text) <= max_chars:
         return None
     return ReadError(
         record.source,
