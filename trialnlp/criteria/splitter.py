@@ -378,7 +378,7 @@ _DASHED_HEADING = re.compile(r"^-{2,}\s*[^-].{0,60}?\s*-{2,}$")
 # a measure (``ECOG 0-2.``, ``BMI < 20``) or is one childless word (``HIV``, ``HCM.``): those
 # are criteria, and a heading line is not kept as a criterion of its own.
 _MEASURED = re.compile(r"[\d<>=≤≥%]")
-_COMPARISON = re.compile(r"[<>=≤≥]")
+_COMPARISON = re.compile(r"[<>=≤≥][ \t]*[0-9]")
 _INNER_LABEL = re.compile(r"\w[:：]\s+\S")
 _CONNECTORS = frozenset({"OR", "AND", "AND/OR"})
 
