@@ -559,3 +559,15 @@ def test_extension_shortcut_reads_what_span_underscore_reads() -> None:
         for name in ("_tn_test_flag", "_tn_test_list"):
             assert _extension(span, name, "x") == getattr(span._, name)
     assert _extension(asthma, "_tn_never_registered", "x") == "x"
+
+
+@pytest.mark.parametrize(("criterion", "bounds"), [
+    ("TBUT > 5 sec. and < 10 sec.", [(">", 5.0, "s"), ("<", 10.0, "s")]),
+    ("6-min walk of > 50m (without rehabilitation) or > 100m (with rehabilitation)",
+     [(">", 50.0, "m"), (">", 100.0, "m")]),
+])
+def test_second_bound_after_an_abbreviated_unit_or_an_aside(criterion: str,
+                                                            bounds: list[tuple]) -> None:
+    found = [c for c in constraints(criterion) if c.kind in ("lab", "vital")]
+    assert [(c.op, c.value, c.unit) for c in found] == bounds
+    assert len({c.concept for c in found}) == 1

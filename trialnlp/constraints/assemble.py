@@ -62,6 +62,9 @@ _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)"
 _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:[(\[][ \t]*(?:or|and)|[(\[]|,|and|but|or|to|&)?[ \t]*",
                       re.IGNORECASE)
+# Between two bounds and no part of either: an aside in brackets with no number in it, and
+# the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
+_ASIDE = re.compile(r"^\.(?=[ \t]+(?:and|or|but)\b)|\([^()0-9<>=≤≥]*\)", re.IGNORECASE)
 TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min", "s"})
 # "> 25 points on the Beck Depression Inventory": what follows "on (the)" is what is scored.
 # "grade 2 or greater by NCI-CTCAE": so is what follows "by"/"per"/"according to".
@@ -398,6 +401,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         chained_sex: Mention | None = None
         if not _CHAINED.fullmatch(connector):  # "male<120ml/min, female<105ml/min"
             connector, chained_sex = _sex_within(text, connector_start, value.start, people)
+        if not _CHAINED.fullmatch(connector):  # "> 50m (without rehabilitation) or > 100m"
+            connector = _ASIDE.sub(" ", connector)
         if previous in draft.used_values and value.op == "between" and value.value == 0 and \
                 re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
