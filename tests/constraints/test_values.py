@@ -267,6 +267,16 @@ def test_thousands_only_with_three_digits() -> None:
     assert one("platelets 100 000/mm3").value == 100000.0
 
 
+@pytest.mark.parametrize(("text", "values"), [
+    ("BMI > 18,5 <30 kg/m2", [18.5, 30.0]),  # a Chia train criterion
+    ("temperature >38,0 or <36,0", [38.0, 36.0]),
+    ("INR < 2,3 or PT < 0,6 seconds", [2.3, 0.6]),
+    ("glucose >11,1 at 2 hours", [11.1, 2.0]),
+])
+def test_decimal_comma_after_a_comparator(text: str, values: list[float]) -> None:
+    assert [m.value for m in find_values(text)] == values
+
+
 def test_decimal_comma_before_a_unit() -> None:
     assert summary(one("creatinine > 2,5 mg/dl")) == (">", 2.5, None, "mg/dL", None)
 

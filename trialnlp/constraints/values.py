@@ -120,6 +120,7 @@ _NUMBER = re.compile(r"(?<![^\W_])(?<![.^])(?<!\*\*)(?<![0-9]-)(?<![0-9][eE][-+]
 _DIGIT = re.compile("[0-9]")
 _SECOND_NUMBER = re.compile(_NUMBER_BODY)  # after a range connector
 _DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")
+_LIST_GOES_ON = re.compile(r"\s*(?:,|or\b|and\b|&)\s*[0-9]", re.IGNORECASE)  # "≥1,2 or 3"
 _SPACED_THOUSANDS = re.compile(r"(?:[ \u2009\u202f][0-9]{3})+(?![0-9]|[.,][0-9])")
 _ORDINAL = re.compile(r"(?i:st|nd|rd|th)(?![A-Za-z])")
 _UNIT_GAP = re.compile(r"[ \t\u00a0\u2009\u202f]{0,3}-?(?=[A-Za-zµμ%°º◦˚/×x*·⁄∕])|[ \t\u00a0]{0,3}")
@@ -218,13 +219,21 @@ def _find_prefix(
     return _Prefix(_PREFIX_OPS[phrase_key(written)], match.start(), written)
 
 
-def _number_at(text: str, match: re.Match[str]) -> tuple[float | None, int]:
-    """The value of a number match and its end, joining ``2,5 mg`` and ``100 000/mm3``."""
+def _number_at(text: str, match: re.Match[str],
+               compared: bool = False) -> tuple[float | None, int]:
+    """The value of a number match and its end, joining ``2,5 mg`` and ``100 000/mm3``.
+
+    A comma before one or two digits is a decimal comma when a unit follows, or when a
+    comparator precedes (``compared``: ``> 18,5 <30 kg/m2``, ``>38,0``), since a comparator
+    bounds one number, unless more numbers follow; otherwise it may separate a list
+    (``ECOG 0,1``, ``grade ≥1,2 or 3``)."""
     end = match.end()
     for extension, joiner in ((_DECIMAL_COMMA, "."), (_SPACED_THOUSANDS, "")):
         more = extension.match(text, end)
         plain = match.group().lstrip("-−")
-        if more and plain.isdigit() and len(plain) <= 3 and _parse_tail(text, more.end()):
+        if more and plain.isdigit() and len(plain) <= 3 and (
+                (compared and joiner == "." and not _LIST_GOES_ON.match(text, more.end()))
+                or _parse_tail(text, more.end())):
             digits = match.group() + joiner + re.sub(r"[^0-9]", "", more.group())
             return parse_number(digits), more.end()
     return parse_number(match.group()), end
@@ -277,10 +286,10 @@ def _mention_at(
 ) -> ValueMention | None:
     """The mention built around the number ``match``; ``low`` is the end of the previous one
     (``starts``: see ``_find_prefix``)."""
-    value, end = _number_at(text, match)
+    prefix = _find_prefix(text, low, match.start(), starts)
+    value, end = _number_at(text, match, prefix is not None and prefix.op != "between")
     if value is None or _ORDINAL.match(text, end):
         return None
-    prefix = _find_prefix(text, low, match.start(), starts)
     draft = _Draft(prefix.start if prefix else match.start(), end, value)
     draft.tail = _parse_tail(text, end)
     if draft.tail:
