@@ -267,6 +267,17 @@ def test_thousands_only_with_three_digits() -> None:
     assert one("platelets 100 000/mm3").value == 100000.0
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("pain 6/10 or higher", (">=", 6.0)), ("VAS 40/100 or more", (">=", 40.0)),
+    ("pain score 5/10 or less", ("<=", 5.0)),
+])
+def test_a_score_out_of_its_maximum_before_a_suffix_comparator(text: str,
+                                                               expected: tuple) -> None:
+    (mention,) = find_values(text)
+    assert (mention.op, mention.value) == expected and mention.text.startswith(
+        str(int(expected[1])))
+
+
 @pytest.mark.parametrize(("text", "values"), [
     ("BMI > 18,5 <30 kg/m2", [18.5, 30.0]),  # a Chia train criterion
     ("temperature >38,0 or <36,0", [38.0, 36.0]),

@@ -311,9 +311,25 @@ def _mention_at(
                 suffix["op"],
                 suffix.end(),
             )
+            _score_out_of(text, draft)
     if draft.op is None and draft.tail is None:
         return None
     return _finish(text, draft)
+
+
+_OUT_OF = re.compile(r"(?<![0-9.,/])([0-9]+(?:\.[0-9]+)?)[ \t]*/[ \t]*\Z")
+
+
+def _score_out_of(text: str, draft: _Draft) -> None:
+    """``6/10 or higher``, ``40/100 or more``: the bound is the score before the slash, the
+    number after it the scale's maximum (a larger first number, ``150/95 or higher``, is a
+    pair and stays as it is)."""
+    if draft.start > 0:
+        before = _OUT_OF.search(text, max(0, draft.start - 12), draft.start)
+        if before is not None:
+            numerator = float(before.group(1))
+            if numerator <= draft.value:
+                draft.start, draft.value = before.start(), numerator
 
 
 def _finish(text: str, draft: _Draft) -> ValueMention:
