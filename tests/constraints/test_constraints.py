@@ -571,3 +571,11 @@ def test_second_bound_after_an_abbreviated_unit_or_an_aside(criterion: str,
     found = [c for c in constraints(criterion) if c.kind in ("lab", "vital")]
     assert [(c.op, c.value, c.unit) for c in found] == bounds
     assert len({c.concept for c in found}) == 1
+
+
+@pytest.mark.parametrize("criterion", ["blood pressure 150/95 or higher",
+                                       "Bloodpressure 150/95 or higher."])
+def test_unitless_pressure_pair_with_a_suffix_comparator(criterion: str) -> None:
+    found = [(c.concept, c.op, c.value, c.unit) for c in constraints(criterion)]
+    assert found == [("Systolic blood pressure", ">=", 150.0, "mm[Hg]"),
+                     ("Diastolic blood pressure", ">=", 95.0, "mm[Hg]")]

@@ -312,9 +312,23 @@ def _mention_at(
                 suffix.end(),
             )
             _score_out_of(text, draft)
-    if draft.op is None and draft.tail is None:
+    if draft.op is None and draft.tail is None and not _shares_suffix(text, draft):
         return None
     return _finish(text, draft)
+
+
+def _shares_suffix(text: str, draft: _Draft) -> bool:
+    """``150/95 or higher``: the first number of a pair (the larger, as systolic over
+    diastolic) takes the comparator written after the second, with no text of its own (so
+    :func:`pair_op` reads the pair's comparator from the second)."""
+    second = _PAIR_SECOND.match(text, draft.end)
+    if second is None or float(second["n"]) >= draft.value:
+        return False
+    suffix = _SUFFIX.match(text, second.end())
+    if suffix is None:
+        return False
+    draft.op = _SUFFIX_OPS[phrase_key(suffix["op"])]
+    return True
 
 
 _OUT_OF = re.compile(r"(?<![0-9.,/])([0-9]+(?:\.[0-9]+)?)[ \t]*/[ \t]*\Z")
