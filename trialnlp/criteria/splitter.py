@@ -29,9 +29,11 @@ _FIRST_ORDINAL = 1
 _SHORT_LINE = 0.6
 _TERMINAL = re.compile(r"[.;!?。；][\"')\]]*$")
 _SEMICOLON_SPLIT = re.compile(r";[ \t]*(?=[A-Z])")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|^=])")
-_HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[a-z])")
-_SPACES = re.compile(r"\s+")
+# What clean_text joins, undoes and collapses; the review report maps display offsets back
+# to the source with the same patterns (trialnlp.report.highlight).
+MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|^=])")
+HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[a-z])")
+SPACES = re.compile(r"\s+")
 
 
 @cache
@@ -43,10 +45,10 @@ def _boundaries() -> tuple[frozenset[str], frozenset[str]]:
 def clean_text(raw: str) -> str:
     """A criterion's display text: hard wraps joined, markdown escapes undone, spaces collapsed."""
     # A wrap needs "-" and a newline, an escape a backslash: most criteria have neither.  Split
-    # and join is _SPACES.sub(" ", text).strip(): \s and str.split both mean str.isspace.
-    text = _HYPHEN_WRAP.sub("-", raw) if "\n" in raw and "-" in raw else raw
+    # and join is SPACES.sub(" ", text).strip(): \s and str.split both mean str.isspace.
+    text = HYPHEN_WRAP.sub("-", raw) if "\n" in raw and "-" in raw else raw
     if "\\" in text:
-        text = _MD_ESCAPE.sub(r"\1", text)
+        text = MD_ESCAPE.sub(r"\1", text)
     return " ".join(text.split())
 
 

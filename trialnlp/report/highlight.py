@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..criteria.splitter import _HYPHEN_WRAP, _MD_ESCAPE, _SPACES, clean_text
+from ..criteria.splitter import HYPHEN_WRAP, MD_ESCAPE, SPACES, clean_text
 from ..types import Constraint, Criterion
 
 # A replacement: the characters it leaves, each with the index (in the string being
@@ -30,9 +30,9 @@ def clean_with_offsets(raw: str, base: int = 0) -> tuple[str, list[int]]:
     """
     text, where = raw, [base + i for i in range(len(raw))]
     steps: list[tuple[re.Pattern[str], _Replace]] = [
-        (_HYPHEN_WRAP, lambda m: [("-", m.start())]),
-        (_MD_ESCAPE, lambda m: [(m.group(1), m.start(1))]),
-        (_SPACES, lambda m: [(" ", m.start())]),
+        (HYPHEN_WRAP, lambda m: [("-", m.start())]),
+        (MD_ESCAPE, lambda m: [(m.group(1), m.start(1))]),
+        (SPACES, lambda m: [(" ", m.start())]),
     ]
     for pattern, replace in steps:
         chars: list[str] = []
