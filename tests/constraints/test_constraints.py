@@ -579,3 +579,11 @@ def test_unitless_pressure_pair_with_a_suffix_comparator(criterion: str) -> None
     found = [(c.concept, c.op, c.value, c.unit) for c in constraints(criterion)]
     assert found == [("Systolic blood pressure", ">=", 150.0, "mm[Hg]"),
                      ("Diastolic blood pressure", ">=", 95.0, "mm[Hg]")]
+
+
+def test_second_bound_after_comma_or_keeps_its_qualifier() -> None:
+    found = [c for c in constraints(
+        "Total bilirubin ≤ 1.5 x ULN, or ≤ 3 x ULN in patients with Gilbert's syndrome")
+        if c.kind == "lab"]
+    assert [(c.op, c.value, c.relative_to, c.qualifier) for c in found] == [
+        ("<=", 1.5, "ULN", None), ("<=", 3.0, "ULN", "in patients with Gilbert's syndrome")]

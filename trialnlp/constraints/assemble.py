@@ -59,8 +59,9 @@ _BOUND_AND = re.compile(r"[ \t]*(?:and|but|&)[ \t]*", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
 _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # "> 18 and < 30", "=6.0% (=42 mmol/mol) and =9.0%", "> 10 & < 20", "≥ 135/85 but < 170/105",
-# "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)"
-_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:[(\[][ \t]*(?:or|and)|[(\[]|,|and|but|or|to|&)?[ \t]*",
+# "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)", "≥ 60 mL/min, or ≥ 50 mL/min if ..."
+_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?"
+                      r"[ \t]*",
                       re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
@@ -407,9 +408,10 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
             continue
+        # A bare number after a comma starts a new clause ("SBP<180mmHg, or 80mmHg=DBP").
         if previous in draft.used_values and _CHAINED.fullmatch(connector) and not (
                 value.unit in TIME_UNITS and values[previous].unit not in TIME_UNITS) and not (
-                not value.op_text and values[previous].op == "between"):
+                not value.op_text and (values[previous].op == "between" or "," in connector)):
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)
