@@ -60,8 +60,8 @@ _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
 _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # "> 18 and < 30", "=6.0% (=42 mmol/mol) and =9.0%", "> 10 & < 20", "≥ 135/85 but < 170/105",
 # "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)", "≥ 60 mL/min, or ≥ 50 mL/min if ..."
-_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?"
-                      r"[ \t]*",
+_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
+                      r"(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?[ \t]*",
                       re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
