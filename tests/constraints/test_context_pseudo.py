@@ -39,14 +39,35 @@ def test_a_roman_numeral_is_not_a_drug() -> None:
     assert drugs == []
 
 
-@pytest.mark.parametrize("text", [
-    "All men/women of childbearing potential should practice birth control to prevent "
-    "pregnancy while on study",
-    "A woman of child-bearing potential must be non-lactating",
-])
-def test_contraception_and_non_lactating_are_no_pregnancy_or_lactation(text: str) -> None:
-    kinds = {c.kind for c in _constraints(text).values()}
+def test_contraception_is_no_pregnancy_or_lactation() -> None:
+    kinds = {c.kind for c in _constraints(
+        "All men/women of childbearing potential should practice birth control to prevent "
+        "pregnancy while on study").values()}
     assert not kinds & {"pregnancy", "lactation"}
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("A woman of child-bearing potential must be non-lactating", {"lactation"}),
+    ("Non-pregnant, non-lactating women", {"pregnancy", "lactation"}),
+    ("Not pregnant or nursing", {"pregnancy", "lactation"}),  # PDQ's usual wording
+])
+def test_no_pregnancy_or_lactation_in_its_own_words_is_negated(text: str,
+                                                               kinds: set[str]) -> None:
+    found = [c for c in _constraints(text).values() if c.kind in ("pregnancy", "lactation")]
+    assert {c.kind for c in found} == kinds
+    assert all(c.negated and c.triggers for c in found)
+
+
+def test_nursing_is_lactation_except_in_a_nursing_home() -> None:
+    assert {c.kind for c in _constraints("Pregnant or nursing women").values()} >= {
+        "pregnancy", "lactation"}
+    assert "lactation" not in {c.kind for c in _constraints(
+        "Lives in a nursing home or skilled nursing facility").values()}
+
+
+def test_a_pregnancy_test_is_a_lab_not_a_pregnancy() -> None:
+    found = _constraints("Women of childbearing potential must have a negative pregnancy test")
+    assert [c.kind for c in found.values()] == ["lab"]
 
 
 def test_pregnant_or_breastfeeding_is_still_found() -> None:

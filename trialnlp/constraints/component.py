@@ -92,6 +92,10 @@ def mention_of(span: Span, text: str | None = None) -> Mention:
     flag = (lambda name: bool(_extension(span, name, False))) if Span.has_extension(
         "is_negated") else (lambda name: False)
     triggers = _triggers(span, text)
+    negated = flag("is_negated")
+    if entry is not None and entry.negated and not negated:  # "not pregnant" says it itself
+        words = span.text if text is None else text[span.start_char : span.end_char]
+        negated, triggers = True, (*triggers, f"negated_existence:{words}")
     # "no history of" is one (negation) modifier, yet it also says "in the past".
     historical = flag("is_historical") or any("history" in t for t in triggers)
     start, end = span.start_char, span.end_char
@@ -99,7 +103,7 @@ def mention_of(span: Span, text: str | None = None) -> Mention:
         label=span.label_, start=start, end=end,
         text=span.text if text is None else text[start:end],
         concept=concept, code=span.kb_id_ or (entry.code if entry else None),
-        entry_id=span_id or None, source="rule", negated=flag("is_negated"),
+        entry_id=span_id or None, source="rule", negated=negated,
         historical=historical,
         hypothetical=flag("is_hypothetical") or bool(entry and entry.hypothetical),
         triggers=triggers,

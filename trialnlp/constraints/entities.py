@@ -45,6 +45,7 @@ class Entry:
     unit: str | None = None
     classes: tuple[tuple[str, int], ...] = ()
     hypothetical: bool = False  # the words themselves say it is planned ("pregnancy plan")
+    negated: bool = False  # ... or that there is none ("not pregnant", "non-lactating")
 
 
 def _classes(values: tuple[lexicon.ScoreClass, ...]) -> tuple[tuple[str, int], ...]:
@@ -75,6 +76,9 @@ def entries() -> dict[str, Entry]:
     table["pregnancy_planned"] = Entry("PREGNANCY", "Pregnancy", person["codes"]["pregnancy"],
                                        hypothetical=True)
     table["lactation"] = Entry("LACTATION", "Lactation", person["codes"]["lactation"])
+    for kind in ("pregnancy", "lactation"):
+        table[f"{kind}_negated"] = Entry(kind.upper(), kind.capitalize(),
+                                         person["codes"][kind], negated=True)
     return table
 
 
@@ -112,6 +116,9 @@ def _own_patterns() -> list[dict[str, Any]]:
                         for w in person[kind])
     patterns.extend({"label": "PREGNANCY", "pattern": w.lower(), "id": "pregnancy_planned"}
                     for w in person["pregnancy_planned"])
+    for kind in ("pregnancy", "lactation"):
+        patterns.extend({"label": kind.upper(), "pattern": w.lower(), "id": f"{kind}_negated"}
+                        for w in person[f"{kind}_negated"])
     # Longer phrases that contain a pregnancy word but are not pregnancy.
     patterns.extend({"label": "NOT_PREGNANCY", "pattern": w.lower(), "id": "not_pregnancy"}
                     for w in person["pregnancy_not"])
@@ -182,7 +189,10 @@ class EntityTagger:
         self.entries = entries()
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [s for s in filter_spans(self.ruler.match(doc)) if s.label_ != "NOT_PREGNANCY"]
+        # A phrase that is no pregnancy ("pregnancy test") loses a tie with a lexicon term of
+        # the same extent (the pregnancy-test lab): filter_spans keeps the first of equals.
+        matches = sorted(self.ruler.match(doc), key=lambda s: s.label_ == "NOT_PREGNANCY")
+        spans = [s for s in filter_spans(matches) if s.label_ != "NOT_PREGNANCY"]
         for span in spans:
             entry = self.entries.get(span.id_)
             if entry is not None and entry.code:
