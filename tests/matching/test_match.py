@@ -345,3 +345,20 @@ def test_unreadable_trial_is_named_on_stderr_and_kept_as_a_row(tmp_path) -> None
     with out.open(encoding="utf-8-sig", newline="") as handle:
         verdicts = [r["verdict"] for r in csv.DictReader(handle)]
     assert sorted(verdicts) == ["error", "needs_review"]
+
+
+def test_not_pregnant_or_nursing_excludes_a_breastfeeding_patient() -> None:
+    """PDQ's "Not pregnant or nursing" (an inclusion criterion) is two negated constraints."""
+    trial = trialnlp.extract("Inclusion Criteria:\n- Not pregnant or nursing\n")
+    nursing = Patient(id="p", reference_date=ON, sex="female", pregnant=False, lactating=True)
+    neither = Patient(id="q", reference_date=ON, sex="female", pregnant=False, lactating=False)
+    assert match(nursing, trial).verdict == "excluded"
+    assert match(neither, trial).verdict == "eligible"
+
+
+def test_no_history_of_one_or_the_other_asks_for_neither() -> None:
+    trial = trialnlp.extract("Inclusion Criteria:\n- No history of myocardial infarction or "
+                             "stroke\n")
+    stroke = Patient(id="p", reference_date=ON, complete=["conditions"],
+                     conditions=[{"name": "stroke", "onset": "2020-01-01"}])
+    assert match(stroke, trial).verdict == "excluded"

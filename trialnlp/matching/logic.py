@@ -121,7 +121,10 @@ def _alternatives(criterion: Criterion, verdicts: list[ConstraintVerdict]
 
 
 def _joined_by_or(criterion: Criterion, left: Constraint, right: Constraint) -> bool:
-    if left.end is None or right.start is None or right.start < left.end:
+    # "Not pregnant or nursing", "no diabetes or hypertension": a negation over an "or"
+    # asks for neither, so the two are no alternatives (each must hold).
+    if left.end is None or right.start is None or right.start < left.end or (
+            left.negated and right.negated):
         return False
     between = criterion.text[left.end - criterion.start:right.start - criterion.start]
     return _phrases().or_joiner.fullmatch(between) is not None
