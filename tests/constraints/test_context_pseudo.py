@@ -73,3 +73,10 @@ def test_a_pregnancy_test_is_a_lab_not_a_pregnancy() -> None:
 def test_pregnant_or_breastfeeding_is_still_found() -> None:
     kinds = {c.kind for c in _constraints("Women who are pregnant or breastfeeding").values()}
     assert {"pregnancy", "lactation"} <= kinds
+
+
+def test_a_full_stop_ends_a_negation() -> None:
+    found = _constraints("Patients must not have AIDS. Patients with CD4 count < 200 "
+                         "cells/mm3 are eligible")
+    negated = {c.kind: c.negated for c in found.values()}
+    assert negated["condition"] is True and negated["lab"] is False
