@@ -587,3 +587,10 @@ def test_second_bound_after_comma_or_keeps_its_qualifier() -> None:
         if c.kind == "lab"]
     assert [(c.op, c.value, c.relative_to, c.qualifier) for c in found] == [
         ("<=", 1.5, "ULN", None), ("<=", 3.0, "ULN", "in patients with Gilbert's syndrome")]
+
+
+def test_an_age_label_keeps_its_value_from_the_measure_after_it() -> None:
+    # PDQ-style legacy text: the age range must not become a performance-status range
+    found = constraints("PATIENT CHARACTERISTICS: Age: 15 to 55 Performance status: Zubrod 0-2")
+    assert [(c.kind, c.op, c.value, c.value_max) for c in found] == [
+        ("age", "between", 15.0, 55.0), ("score", "between", 0.0, 2.0)]

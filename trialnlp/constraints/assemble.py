@@ -66,6 +66,9 @@ _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
 _ASIDE = re.compile(r"^\.(?=[ \t]+(?:and|or|but)\b)|\([^()0-9<>=≤≥]*\)", re.IGNORECASE)
+# "Age: 15 to 55 Performance status: ...": a value right after an age label is the age,
+# not a value-first threshold of what follows it.
+_AGE_LABEL = re.compile(r"\bage[sd]?[ \t]*[:=]?[ \t]*\Z", re.IGNORECASE)
 TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min", "s"})
 # "> 25 points on the Beck Depression Inventory": what follows "on (the)" is what is scored.
 # "grade 2 or greater by NCI-CTCAE": so is what follows "by"/"per"/"according to".
@@ -448,7 +451,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         after = _subject_after(text, value, measured,
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
                                following)
-        if after is not None and not in_window and value.op_text and not any(
+        if after is not None and not in_window and value.op_text and \
+                not _AGE_LABEL.search(text, max(criterion.start, value.start - 15),
+                                      value.start) and not any(
                 c.start <= measured[after].start < c.end and c.value is not None
                 for c in draft.constraints):
             subject = measured[after]
