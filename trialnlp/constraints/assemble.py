@@ -193,14 +193,14 @@ _POPULATION_GAP = re.compile(r"\b(?:with|who|having|has|have|and|or)\b", re.IGNO
 
 
 def _sex_before(text: str, mention: Mention, people: Sequence[Mention],
-                draft: _Draft | None = None) -> str | None:
+                draft: _Draft) -> str | None:
     for person in people:
+        if person.label != "SEX" or person.end > mention.start:
+            continue
         gap = _between(text, person.end, mention.start)
         # "male serum creatinine", not "female patients with hemoglobin" (a population)
-        if person.label == "SEX" and person.end <= mention.start and \
-                re.fullmatch(r"[\s\w-]{0,12}", gap) and not _POPULATION_GAP.search(gap):
-            if draft is not None:
-                draft.sex_qualifiers.append((person.start, person.end))
+        if re.fullmatch(r"[\s\w-]{0,12}", gap) and not _POPULATION_GAP.search(gap):
+            draft.sex_qualifiers.append((person.start, person.end))
             return person.concept
     return None
 
@@ -361,8 +361,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             gap = _PARENTHETICAL.sub(" ", between)
             if not _GAP.match(gap):  # "creatinine clearance male<120ml/min"
                 unsexed, sex_word = _sex_within(text, mention.end, value.start, people)
-                if sex_word is not None and _GAP.match(_PARENTHETICAL.sub(" ", unsexed)):
-                    gap, gap_sex = _PARENTHETICAL.sub(" ", unsexed), sex_word.concept
+                unsexed = _PARENTHETICAL.sub(" ", unsexed)
+                if sex_word is not None and _GAP.match(unsexed):
+                    gap, gap_sex = unsexed, sex_word.concept
                     draft.sex_qualifiers.append((sex_word.start, sex_word.end))
             # "stenosis (by visual estimate) more than 72 hours": a duration is no stenosis
             timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
@@ -428,17 +429,16 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             restated = bool(re.search(r"[(\[]", connector)) and (
                 value.unit, value.relative_to) != (values[previous].unit,
                                                    values[previous].relative_to)
+            sex = (chained_sex.concept if chained_sex else
+                   _sex_after(text, value, people, following, draft)) if owners else None
             for owner in owners:
                 subject_start = draft.subject_start.get(id(owner), owner.start)
                 start = value.start if restated else subject_start
-                sex = chained_sex.concept if chained_sex else \
-                    _sex_after(text, value, people, following, draft)
                 chained = replace(
                     owner, op=op, value=value.value, value_max=value.value_max,
                     unit=value.unit if value.unit or value.relative_to else owner.unit,
                     relative_to=value.relative_to, qualifier=qualifier,
-                    start=start, end=end, text=text[start:end],
-                    sex=sex if sex else owner.sex)
+                    start=start, end=end, text=text[start:end], sex=sex or owner.sex)
                 draft.constraints.append(chained)
                 if restated:
                     draft.subject_start[id(chained)] = subject_start

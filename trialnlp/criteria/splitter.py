@@ -238,12 +238,12 @@ class _Splitter:
         prev = previous.rstrip()
         if _TERMINAL.search(prev) or prev.endswith((":", "：")):
             return not (first.isupper() or first.isdigit() or first in "\"'“‘(")
+        if first == "(":
+            return True
         # A hard wrap: the next line's first word would not have fitted on this one within
         # the section's line width.  Lines that stop short are the author's line breaks.
         word = len(self.text[content:line_end].split(None, 1)[0])
         reach = len(previous_raw) + 1 + word
-        if first == "(":
-            return True
         if first.islower():
             # ... a lower-case start is read as a wrap unless the line stops well short of
             # the width (the width is only the longest line, so it may be far too wide):
