@@ -168,6 +168,21 @@ def test_records_whose_text_is_no_string_are_error_rows() -> None:
     assert [c.kind for c in trials[1].iter_constraints()] == ["age"]
 
 
+def test_a_hand_built_record_with_a_lone_surrogate_is_parsed() -> None:
+    """Readers replace lone surrogates; parse_records does the same for records built by
+    hand, instead of spaCy's tokenizer raising UnicodeEncodeError mid-batch."""
+    from trialnlp.pipeline import parse_records
+    from trialnlp.types import SourceRecord
+
+    record = SourceRecord(text="Inclusion Criteria:\n- Age 18 or older \udcff\n",
+                          source="api", format="text", trial_id="S")
+    (trial,) = parse_records([record])
+    assert trial.status == "ok" and "\ufffd" in trial.text
+    assert len(trial.text) == len(record.text)  # offsets still hold
+    assert [c.kind for c in trial.iter_constraints()] == ["age"]
+    assert any("surrogate" in w for w in trial.warnings)
+
+
 # -- binary files given by mistake --------------------------------------------------------
 
 BINARIES = [

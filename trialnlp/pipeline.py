@@ -165,8 +165,10 @@ def parse_records(
                 yield _trial_from(next(docs), item)
         pending.clear()
 
+    from .readers import valid_unicode
+
     for record in records:
-        pending.append(too_long(record, limit) or record)
+        pending.append(too_long(record, limit) or valid_unicode(record))
         if len(pending) >= batch_size:
             yield from flush()
     yield from flush()

@@ -85,13 +85,13 @@ def _read_all(
 ) -> Iterator[Result]:
     for item in expand_inputs(inputs):
         if isinstance(item, ReadError):
-            yield _valid_unicode(item)
+            yield valid_unicode(item)
         elif item == STDIN:
-            yield from map(_valid_unicode, _read_guarded("<stdin>", open_stdin, fmt, fields))
+            yield from map(valid_unicode, _read_guarded("<stdin>", open_stdin, fmt, fields))
         else:
             path = Path(item)
             results = _read_guarded(str(path), partial(open_file, path), fmt, fields)
-            yield from map(_valid_unicode, results)
+            yield from map(valid_unicode, results)
 
 
 def read_bytes(
@@ -111,14 +111,15 @@ def read_bytes(
     stem = Path(name).stem or name
     opened = Opened(name, stem, suffix, io.BytesIO(data), data[:HEAD_SIZE])
     results = _read_guarded(name, lambda: opened, fmt, Fields(text_field, id_field))
-    return map(_valid_unicode, results)
+    return map(valid_unicode, results)
 
 
-def _valid_unicode(result: Result) -> Result:
+def valid_unicode(result: Result) -> Result:
     """``result`` with lone surrogates replaced by U+FFFD (see ``replace_surrogates``).
 
     Only JSON ``\\ud800`` escapes, undecodable file names and API callers' strings carry
     them; spaCy and the UTF-8 writers would fail on them later, far from the record.
+    ``trialnlp.pipeline.parse_records`` applies it too, to records built by hand.
     """
     if isinstance(result, ReadError):
         parts = (result.source, result.reason, result.trial_id or "")
@@ -254,7 +255,7 @@ def read_source(
     _check_format(fmt)
     fields = Fields(text_field, id_field)
     if isinstance(source, Mapping):
-        return [_raise_error(_valid_unicode(_mapping_record(source, fields)))]
+        return [_raise_error(valid_unicode(_mapping_record(source, fields)))]
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_existing_path(source)):
         name = os.fspath(source)
         if not os.path.exists(name):
@@ -272,8 +273,8 @@ def read_source(
     if fmt is None or fmt in ("text", "markdown"):
         text = normalise_newlines(source[1:] if source.startswith("\ufeff") else source)
         record = page_record(text, source="<string>", fmt=fmt or "text", fallback_id=None)
-        return [_raise_error(_valid_unicode(record))]
-    return [_raise_error(_valid_unicode(result)) for result in _read_string(source, fmt, fields)]
+        return [_raise_error(valid_unicode(record))]
+    return [_raise_error(valid_unicode(result)) for result in _read_string(source, fmt, fields)]
 
 
 def _read_string(text: str, fmt: str, fields: Fields) -> Iterator[Result]:
