@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 
 import trialnlp
 import trialnlp.ner
@@ -91,3 +93,32 @@ def test_gap_detection_and_lexicon_normalisation() -> None:
                             ("Measurement", 30, 34, "SGPT")], rule)
     assert [(m.label, m.concept, m.code) for m in found] == [
         ("MEASUREMENT", "croup score", None), ("LAB", "Alanine aminotransferase", "LOINC:1742-6")]
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=12),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=12))
+def test_model_mentions_skip_exactly_the_entities_a_rule_span_overlaps(
+        rules: list[tuple[int, int]], entities: list[tuple[int, int]]) -> None:
+    text = "x" * 60
+    rule_mentions = [Mention("LAB", start, start + size, text[start:start + size])
+                     for start, size in rules]
+    found = model_mentions([("Condition", start, start + size, "ab")
+                            for start, size in entities], rule_mentions)
+    expected = [(start, start + size) for start, size in entities
+                if not any(m.start < start + size and start < m.end for m in rule_mentions)]
+    assert [(m.start, m.end) for m in found] == expected
+
+
+def test_a_long_record_gives_each_criterion_what_it_gives_alone(stand_in_model) -> None:
+    lines = ["Westley croup score between 3 and 11", "No migraine; ALT < 2 x ULN",
+             "warfarin within 4 weeks", "frobnitz syndrome", "Not pregnant or nursing"]
+
+    def constraints(body: str) -> list[list[tuple]]:
+        trial = trialnlp.extract("Inclusion Criteria:\n" + body, nlp=build("gaps"))
+        return [[(c.kind, c.concept, c.op, c.value, c.negated, c.source)
+                 for c in criterion.constraints] for criterion in trial.criteria]
+
+    alone = [constraints(f"* {line}")[0] for line in lines]
+    assert all(alone)
+    together = constraints("".join(f"* {line}\n" for line in lines * 40))
+    assert together == alone * 40

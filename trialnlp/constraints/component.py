@@ -218,7 +218,7 @@ class ConstraintBuilder:
                                   bisect_right(starts, criterion.end)]
                 criterion.constraints = assemble(text, criterion, inside, values, windows)
                 if mode == "all" or (mode in ("gaps", "values") and gap_in(
-                        text, criterion.start, criterion.end, mentions,
+                        text, criterion.start, criterion.end, inside,
                         criterion.constraints, values, empty=mode == "gaps")):
                     gaps.append((criterion, values, windows))
         return mentions, gaps
@@ -254,9 +254,16 @@ class ConstraintBuilder:
         if not found:
             return
         found = self._with_context(doc, found)
+        # assemble() keeps only what lies in its criterion: hand it the mentions that start
+        # there, in their order (stable sorts), so a long record stays linear.
+        found = sorted(found, key=lambda m: m.start)
+        rule_starts = [m.start for m in mentions]
+        found_starts = [m.start for m in found]
         for criterion, values, windows in gaps:
-            criterion.constraints = assemble(text, criterion, [*mentions, *found], values,
-                                             windows)
+            low, high = criterion.start, criterion.end
+            near = [*mentions[bisect_left(rule_starts, low):bisect_right(rule_starts, high)],
+                    *found[bisect_left(found_starts, low):bisect_right(found_starts, high)]]
+            criterion.constraints = assemble(text, criterion, near, values, windows)
 
     def _with_context(self, doc: Doc, found: list[Mention]) -> list[Mention]:
         """ConText modifiers for the model's mentions (in their own span group)."""

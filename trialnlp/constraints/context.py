@@ -172,7 +172,8 @@ class ContextTagger:
             raise ValueError("ConText failed because sentence boundaries have not been set")
         starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
         length = len(doc)
-        modifiers = []
+        modifiers: list[Modifier] = []
+        by_sentence: dict[int, list[Modifier]] = {}
         for key, start, end in matches:
             rule = self.rules[key]
             # The sentence of the modifier's first token (spaCy's Token.sent).
@@ -186,14 +187,19 @@ class ContextTagger:
                 scope = (sent_start, start)
             else:
                 scope = (sent_start, sent_end)
-            modifiers.append(Modifier(rule, start, end, scope))
-        for i, first in enumerate(modifiers):
-            for second in modifiers[i + 1:]:
-                # Only a modifier of the same category, or a TERMINATE one, limits another.
-                if first.rule.category == second.rule.category or "TERMINATE" in (
-                        first.rule.direction, second.rule.direction):
-                    _limit_scope(first, second)
-                    _limit_scope(second, first)
+            modifier = Modifier(rule, start, end, scope)
+            modifiers.append(modifier)
+            by_sentence.setdefault(sent_start, []).append(modifier)
+        # Scopes never cross a sentence, so only modifiers of one sentence can limit each
+        # other: pairing within sentences keeps a long record linear, not quadratic.
+        for group in by_sentence.values():
+            for i, first in enumerate(group):
+                for second in group[i + 1:]:
+                    # Only one of the same category, or a TERMINATE one, limits another.
+                    if first.rule.category == second.rule.category or "TERMINATE" in (
+                            first.rule.direction, second.rule.direction):
+                        _limit_scope(first, second)
+                        _limit_scope(second, first)
         spans = [(span.start, span.end, span) for span in targets]
         # Targets by start, to visit only those near a scope (in their own order after).
         by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])

@@ -17,6 +17,7 @@ no rule mention overlaps: rules win where both speak.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -67,11 +68,16 @@ def _drug_code(text: str) -> tuple[str | None, str | None]:
 def model_mentions(entities: Sequence[tuple[str, int, int, str]],
                    rule_mentions: Sequence[Mention]) -> list[Mention]:
     """Mentions from model entities ``(label, start, end, text)`` not covered by rules."""
-    taken = [(m.start, m.end) for m in rule_mentions]
+    # Rule spans by start, to test only those that can reach an entity: a record with
+    # thousands of criteria would otherwise cost entities x mentions.
+    taken = sorted((m.start, m.end) for m in rule_mentions)
+    taken_starts = [s for s, _ in taken]
+    longest = max((e - s for s, e in taken), default=0)
     mentions = []
     for label, start, end, text in entities:
         kind = MODEL_LABELS.get(label)
-        if kind is None or any(s < end and start < e for s, e in taken):
+        near = taken[bisect_left(taken_starts, start - longest):bisect_left(taken_starts, end)]
+        if kind is None or any(start < e for _, e in near):
             continue
         if sum(ch.isalpha() for ch in text) < 2:
             continue  # a roman numeral ("NYHA III or Ⅳ") or a stray letter, not a name
