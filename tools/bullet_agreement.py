@@ -1,6 +1,7 @@
 """How often the splitter's criteria match ClinicalTrials.gov's own bullets.
 
-Legacy CT.gov text marks criteria with ``-  `` bullets (authors add their own ``- ``) (sub-bullets indented deeper).
+Legacy CT.gov text marks criteria with ``-  `` bullets, sub-bullets indented deeper (authors
+add their own ``- ``).
 For each record with such bullets (bullets that are themselves section headers such as
 ``-  INCLUSION CRITERIA:`` excluded) we compare:
 

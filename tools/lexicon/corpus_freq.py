@@ -87,7 +87,7 @@ def cmd_ctgov_measures(args: argparse.Namespace) -> None:
         print(f"{n:6d}  {text}")
 
 
-def _ruler(kind: str):  # noqa: ANN202 - a spaCy pipeline
+def _ruler(kind: str):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from trialnlp.constraints import lexicon
 
