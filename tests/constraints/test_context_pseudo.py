@@ -80,3 +80,26 @@ def test_a_full_stop_ends_a_negation() -> None:
                          "cells/mm3 are eligible")
     negated = {c.kind: c.negated for c in found.values()}
     assert negated["condition"] is True and negated["lab"] is False
+
+
+def test_but_not_be_limited_to_negates_nothing() -> None:
+    found = _constraints("Any severe medical complication including but not be limited to "
+                         "uncontrolled seizures or creatinine clearance less than 35 ml/min")
+    assert not any(c.negated for c in found.values()), found
+
+
+@pytest.mark.parametrize(("text", "negated", "plain"), [
+    # A new clause ('and have', 'but must', 'or have had') ends the first one's negation.
+    ("Patients must have no active infection and have a cardiac ejection fraction of "
+     "greater than 40%", "infection", "ejection fraction"),
+    ("Must not have received cytoreductive therapy for 2 weeks and must have recovered "
+     "from its toxicities, with ALT < 3 x ULN", "cytoreductive therapy", "ALT"),
+    ("Have never had hepatitis B, or have had an ALT below 2 x ULN for 6 months",
+     "hepatitis B", "ALT"),
+])
+def test_a_new_clause_ends_a_negation(text: str, negated: str, plain: str) -> None:
+    found = _constraints(text)
+    first = [c for t, c in found.items() if negated in t]
+    second = [c for t, c in found.items() if plain in t]
+    assert first and second, found
+    assert all(c.negated for c in first) and not any(c.negated for c in second)
