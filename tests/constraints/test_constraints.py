@@ -594,3 +594,13 @@ def test_an_age_label_keeps_its_value_from_the_measure_after_it() -> None:
     found = constraints("PATIENT CHARACTERISTICS: Age: 15 to 55 Performance status: Zubrod 0-2")
     assert [(c.kind, c.op, c.value, c.value_max) for c in found] == [
         ("age", "between", 15.0, 55.0), ("score", "between", 0.0, 2.0)]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Have had at least 2 CD4 cell counts over 200 cells/mm3", [(">", 200.0, "/uL")]),
+    ("At least 2 HbA1c values >= 7% in the past year", [(">=", 7.0, "%")]),
+])
+def test_a_number_that_counts_readings_is_no_threshold(criterion: str,
+                                                       expected: list[tuple]) -> None:
+    found = [c for c in constraints(criterion) if c.kind == "lab"]
+    assert [(c.op, c.value, c.unit) for c in found] == expected

@@ -77,6 +77,10 @@ _SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|
                         r"(?:\d+-item[ \t]+)?$", re.IGNORECASE)
 # ">7 Metabolic Equivalents", "<37 weeks of gestation", "at least 6 mm of residual bone",
 # "= 20 mmHg for siSBP" ("for" only after a value that is no duration).
+# Between a subject and its bound when a number before it counts readings (``at least 2
+# HbA1c values >= 7%``).
+_READINGS = re.compile(r"\s*(?:(?:values|counts|levels|measurements|readings|determinations|"
+                       r"results|tests)\b\s*)?", re.IGNORECASE)
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
 _VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
 # "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
@@ -273,6 +277,18 @@ def _qualifier(text: str, value: ValueMention, limit: int) -> str | None:
     return match["q"].strip().rstrip(")").strip() if match else None
 
 
+def _counts_readings(text: str, values: Sequence[ValueMention], index: int,
+                     subject: Mention) -> bool:
+    """``at least 2 CD4 cell counts over 200 cells/mm3``: a bare number before a subject
+    that has its own bound right after it counts readings; it is no threshold."""
+    value = values[index]
+    if value.unit is not None or value.relative_to is not None or index + 1 >= len(values):
+        return False
+    following = values[index + 1]
+    return bool(following.op_text) and following.start >= subject.end and \
+        bool(_READINGS.fullmatch(text, subject.end, following.start))
+
+
 def _number_end(value: ValueMention) -> int:
     """Where the last digit of a value ends (its unit, if any, follows)."""
     digits = [m.end() for m in re.finditer(r"\d", value.text)]
@@ -452,6 +468,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
                                following)
         if after is not None and not in_window and value.op_text and \
+                not _counts_readings(text, values, index, measured[after]) and \
                 not _AGE_LABEL.search(text, max(criterion.start, value.start - 15),
                                       value.start) and not any(
                 c.start <= measured[after].start < c.end and c.value is not None
