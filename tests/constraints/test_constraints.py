@@ -604,3 +604,22 @@ def test_a_number_that_counts_readings_is_no_threshold(criterion: str,
                                                        expected: list[tuple]) -> None:
     found = [c for c in constraints(criterion) if c.kind == "lab"]
     assert [(c.op, c.value, c.unit) for c in found] == expected
+
+
+def test_a_phrase_or_unit_wrapped_over_two_lines_is_read_whole() -> None:
+    # Legacy CT.gov text wraps its lines with indentation inside a criterion.
+    text = ("Inclusion Criteria:\n1. measured creatinine\n        clearance of at least 55 "
+            "ml/min\n2. a life expectancy of at least 8\n        weeks\n"
+            "3. history of congestive  heart\n   failure")
+    trial = trialnlp.extract(text)
+    found = [(c.concept, c.op, c.value, c.unit) for c in trial.iter_constraints()]
+    assert found == [("Creatinine clearance", ">=", 55.0, "mL/min"),
+                     ("Life expectancy", ">=", 8.0, "wk"), ("Heart failure", None, None, None)]
+    assert all(text[c.start:c.end] == c.text for c in trial.iter_constraints())
+
+
+def test_a_line_break_without_indentation_still_separates_words() -> None:
+    # One criterion per line: the next line's first word is no unit of this line's number.
+    trial = trialnlp.extract("Inclusion Criteria:\nHemoglobin > 9\nweeks since surgery: 4")
+    assert next((c.concept, c.value, c.unit) for c in trial.iter_constraints()) == (
+        "Hemoglobin", 9.0, "g/dL")

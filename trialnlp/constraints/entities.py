@@ -16,12 +16,13 @@ to ``doc.spans["trialnlp_entities"]`` with ``span.id_`` = the lexicon entry id a
 
 # No `from __future__ import annotations`: spaCy resolves factory signatures at runtime.
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -125,14 +126,44 @@ def _own_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-def _drug_spans(doc: Doc, taken: list[Span]) -> list[Span]:
+# Whitespace inside a phrase: a run of spaces, or a line break followed by indentation (the
+# way legacy CT.gov text wraps its lines: "creatinine\n        clearance").  A blank line or
+# an unindented line break (one criterion per line) still separates words.
+_INNER_SPACE = re.compile(r"[ \t\u00a0]+|[ \t]*\r?\n[ \t\u00a0]+")
+
+
+def _kept_tokens(doc: Doc) -> list[int] | None:
+    """The tokens to match phrases over when the doc has inner-space tokens (None: all)."""
+    text = doc_text(doc)
+    skipped = [i for i, (idx, length, space) in enumerate(
+        doc.to_array([IDX, LENGTH, IS_SPACE]).tolist())
+        if space and _INNER_SPACE.fullmatch(text, idx, idx + length)]
+    if not skipped:
+        return None
+    drop = set(skipped)
+    return [i for i in range(len(doc)) if i not in drop]
+
+
+def _unwrapped(doc: Doc, kept: list[int]) -> Doc:
+    """The doc without its inner-space tokens: phrase matching then sees the words only."""
+    text = doc_text(doc)
+    rows = doc.to_array([IDX, LENGTH]).tolist()  # token texts as slices: no Token objects
+    words = [text[rows[i][0] : rows[i][0] + rows[i][1]] for i in kept]
+    return Doc(doc.vocab, words=words)  # (spaces do not matter to phrase matching)
+
+
+def _drug_spans(doc: Doc, taken: list[Span], kept: list[int] | None = None) -> list[Span]:
     """Single drugs from the drug-named-entity-recognition dictionary."""
     covered = {i for span in taken for i in range(span.start, span.end)}
     spans = []
     text = doc_text(doc)
     # Each token's text sliced from the doc's text (cheaper than making Token objects).
     words = [text[idx : idx + length] for idx, length in doc.to_array([IDX, LENGTH]).tolist()]
+    if kept is not None:
+        words = [words[i] for i in kept]
     for drug, start, end in find_drugs(words):
+        if kept is not None:
+            start, end = kept[start], kept[end - 1] + 1
         if end <= start or any(i in covered for i in range(start, end)):
             continue
         span = Span(doc, start, end, label="DRUG", kb_id=drug.code or "")
@@ -168,10 +199,15 @@ class PhraseRuler:
         for key, docs in exact.items():
             self.orth.add(key, docs)
 
-    def match(self, doc: Doc) -> list[Span]:
+    def match(self, doc: Doc, kept: list[int] | None = None) -> list[Span]:
+        """Spans of ``doc``; with ``kept`` (see :func:`_kept_tokens`), phrases are matched
+        over those tokens only, so a phrase wrapped over two lines is found whole."""
+        target = doc if kept is None else _unwrapped(doc, kept)
         spans = []
         for matcher in (self.lower, self.orth):
-            for key, start, end in matcher(doc):
+            for key, start, end in matcher(target):
+                if kept is not None:
+                    start, end = kept[start], kept[end - 1] + 1
                 label, span_id = self.vocab.strings[key].split("|", 1)
                 spans.append(Span(doc, start, end, label=label, span_id=span_id))
         return spans
@@ -191,14 +227,16 @@ class EntityTagger:
     def __call__(self, doc: Doc) -> Doc:
         # A phrase that is no pregnancy ("pregnancy test") loses a tie with a lexicon term of
         # the same extent (the pregnancy-test lab): filter_spans keeps the first of equals.
-        matches = sorted(self.ruler.match(doc), key=lambda s: s.label_ == "NOT_PREGNANCY")
+        kept = _kept_tokens(doc)
+        matches = sorted(self.ruler.match(doc, kept), key=lambda s: s.label_ == "NOT_PREGNANCY")
         spans = [s for s in filter_spans(matches) if s.label_ != "NOT_PREGNANCY"]
         for span in spans:
             entry = self.entries.get(span.id_)
             if entry is not None and entry.code:
                 span.kb_id_ = entry.code
         if self.use_drugs:
-            spans = sorted([*spans, *_drug_spans(doc, spans)], key=lambda s: (s.start, -s.end))
+            spans = sorted([*spans, *_drug_spans(doc, spans, kept)],
+                           key=lambda s: (s.start, -s.end))
         doc.spans[self.spans_key] = spans
         return doc
 

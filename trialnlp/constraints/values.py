@@ -123,7 +123,10 @@ _DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")
 _LIST_GOES_ON = re.compile(r"\s*(?:,|or\b|and\b|&)\s*[0-9]", re.IGNORECASE)  # "≥1,2 or 3"
 _SPACED_THOUSANDS = re.compile(r"(?:[ \u2009\u202f][0-9]{3})+(?![0-9]|[.,][0-9])")
 _ORDINAL = re.compile(r"(?i:st|nd|rd|th)(?![A-Za-z])")
-_UNIT_GAP = re.compile(r"[ \t\u00a0\u2009\u202f]{0,3}-?(?=[A-Za-zµμ%°º◦˚/×x*·⁄∕])|[ \t\u00a0]{0,3}")
+# Between a number and its unit: a few spaces, or a line wrapped with indentation as
+# legacy CT.gov text wraps ("at least 8\n        weeks").
+_UNIT_GAP = re.compile(r"[ \t\u00a0\u2009\u202f]{0,3}-?(?=[A-Za-zµμ%°º◦˚/×x*·⁄∕])"
+                       r"|[ \t]*\r?\n[ \t]{2,}(?=[A-Za-zµμ%°])|[ \t\u00a0]{0,3}")
 _SLASH = re.compile(r"[ \t]*/[ \t]*")
 _PAREN_OPEN = re.compile(
     rf"\s*\(\s*(?:(?i:{phrase_alternation(_RULES['equivalent_openers'])})\s*)?\Z"
