@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import trialnlp
 import trialnlp.ner
 from trialnlp.constraints.assemble import Mention
+from trialnlp.constraints.component import _unwrap
 from trialnlp.constraints.model import gap_in, model_mentions
 
 
@@ -122,3 +123,26 @@ def test_a_long_record_gives_each_criterion_what_it_gives_alone(stand_in_model) 
     assert all(alone)
     together = constraints("".join(f"* {line}\n" for line in lines * 40))
     assert together == alone * 40
+
+
+def test_the_model_reads_a_wrapped_line_as_one_and_offsets_point_at_the_source(
+        stand_in_model) -> None:
+    # The stand-in only knows "Westley croup score" with single spaces, as the trained
+    # model only saw Chia's unwrapped lines.
+    text = "Inclusion Criteria:\n* Westley croup\n        score  between 3 and 11"
+    trial = trialnlp.extract(text, nlp=build("gaps"))
+    (constraint,) = list(trial.iter_constraints())
+    assert (constraint.concept, constraint.source, constraint.value_max) == (
+        "Westley croup score", "model", 11.0)
+    assert text[constraint.start:constraint.end] == constraint.text
+
+
+@given(st.text(alphabet="ab \n\t", max_size=40))
+def test_unwrap_maps_every_character_back(text: str) -> None:
+    flat, where = _unwrap(text)
+    if where is None:
+        assert flat == text
+        return
+    assert len(where) == len(flat) and where == sorted(set(where))
+    assert all(text[i] == ch or (ch == " " and text[i].isspace()) for ch, i in zip(
+        flat, where, strict=True))

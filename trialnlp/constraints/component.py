@@ -118,6 +118,41 @@ _Gap = tuple[Any, list[Any], list[Any]]  # criterion, its values, its windows
 NER_BATCH = 256  # criteria per batch of the NER model (faster than its default of 1,000)
 
 
+# Whitespace the NER model never saw in training (Chia has one criterion per line): a run of
+# spaces or a line wrapped with indentation, as legacy CT.gov text wraps its lines.
+_WRAP = re.compile(r"[ \t]*\r?\n[ \t\u00a0]+|[ \t\u00a0]{2,}")
+
+
+def _unwrap(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with its wraps read as one space, and where each of its characters was in
+    ``text`` (None: unchanged)."""
+    if _WRAP.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    where: list[int] = []
+    last = 0
+    for match in _WRAP.finditer(text):
+        parts.append(text[last : match.start()])
+        where.extend(range(last, match.start()))
+        parts.append(" ")
+        where.append(match.start())
+        last = match.end()
+    parts.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(parts), where
+
+
+def _entities_in(text: str, model_doc: Doc, where: list[int] | None) -> tuple[Entity, ...]:
+    """The model's entities, with offsets and words in ``text`` (before :func:`_unwrap`)."""
+    if where is None:
+        return tuple((e.label_, e.start_char, e.end_char, e.text) for e in model_doc.ents)
+    found = []
+    for e in model_doc.ents:
+        start, end = where[e.start_char], where[e.end_char - 1] + 1
+        found.append((e.label_, start, end, text[start:end]))
+    return tuple(found)
+
+
 class ConstraintBuilder:
     """Assemble each criterion's constraints; let the NER model fill the rules' gaps.
 
@@ -233,11 +268,13 @@ class ConstraintBuilder:
             return found  # type: ignore[return-value]
         from ..ner import one_blas_thread
 
+        unwrapped = [_unwrap(text) for text in missing]
         with one_blas_thread():
-            model_docs = list(self._ner.pipe(missing, batch_size=NER_BATCH))
-        fresh = {text: tuple((e.label_, e.start_char, e.end_char, e.text)
-                             for e in model_doc.ents)
-                 for text, model_doc in zip(missing, model_docs, strict=True)}
+            model_docs = list(self._ner.pipe([flat for flat, _ in unwrapped],
+                                             batch_size=NER_BATCH))
+        fresh = {text: _entities_in(text, model_doc, where)
+                 for text, (_, where), model_doc in zip(missing, unwrapped, model_docs,
+                                                        strict=True)}
         with self._cache_lock:  # (a Dask worker may run several threads)
             cache.update(fresh)
             for oldest in list(islice(cache, max(0, len(cache) - self.cache_size))):

@@ -86,7 +86,7 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
             concept, code = _drug_code(text)
         mentions.append(Mention(
             label=rule_label or kind, start=start, end=end, text=text,
-            concept=concept or text, code=code, source="model", unit=unit))
+            concept=concept or " ".join(text.split()), code=code, source="model", unit=unit))
     return mentions
 
 
