@@ -623,3 +623,9 @@ def test_a_line_break_without_indentation_still_separates_words() -> None:
     trial = trialnlp.extract("Inclusion Criteria:\nHemoglobin > 9\nweeks since surgery: 4")
     assert next((c.concept, c.value, c.unit) for c in trial.iter_constraints()) == (
         "Hemoglobin", 9.0, "g/dL")
+
+
+def test_a_count_written_over_a_volume_is_per_volume() -> None:
+    found = constraints("Platelets must be greater than 70,000 mm(3) and WBC 3000 mm3 or more")
+    assert [(c.value, c.unit) for c in found if c.kind == "lab"] == [
+        (70000.0, "/uL"), (3000.0, "/uL")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trialnlp.constraints.evaluate import _inclusive_bound, _stated, evaluate_constraints
+from trialnlp.constraints.evaluate import _inclusive_bound, _same, _stated, evaluate_constraints
 from trialnlp.ner.brat import read_document
 
 
@@ -70,3 +70,9 @@ def test_other_slashes_are_one_number() -> None:
     assert _stated("< 20/70", "visual acuity") == [("<", 20.0, None, None, None)]
     assert _stated("<24/30", "MMSE") == [("<", 24.0, None, None, None)]
     assert _stated("12", "blood pressure") == []
+
+
+def test_a_count_over_a_volume_matches_per_volume_only() -> None:
+    assert _same(("<", 1500.0, None, "/uL", None), ("<", 1500.0, None, "mm3", None))
+    assert not _same(("<", 1500.0, None, "mm3", None), ("<", 1500.0, None, "/uL", None))
+    assert not _same(("<", 1500.0, None, "/uL", None), ("<", 1500.0, None, "mL", None))

@@ -244,3 +244,18 @@ def test_count_and_katal_spellings(written: str, ucum: str) -> None:
 def test_katal_and_thousands_convert() -> None:
     assert convert(1.0, "ukat/L", "U/L") == pytest.approx(60.0)
     assert convert(150.0, "10*3/uL", "10*9/L") == pytest.approx(150.0)
+
+
+@pytest.mark.parametrize(("written", "ucum", "end"), [
+    ("kg/m(2))", "kg/m2", 7),  # legacy CT.gov: a superscript written in brackets
+    ("cells/mm(3) on", "/uL", 11),
+    ("per mm(3)", "/uL", 9),
+    ("mL/min/1.73 m(2)", "mL/min/{1.73_m2}", 16),
+    ("mg/m(2)/day", "mg/m2/d", 11),
+    ("mg (2)", "mg", 2),  # not a superscript: a space, and mg takes none
+    ("cc per min", "mL/min", 10),
+])
+def test_bracketed_superscripts_and_per_spellings(written: str, ucum: str, end: int) -> None:
+    found = match_unit(written, 0)
+    assert found is not None and (found.ucum, found.end) == (ucum, end)
+    assert found.text == written[:end]

@@ -703,3 +703,13 @@ def test_comparator_restated_in_parentheses() -> None:
     (value,) = find_values("resting SBP less than (<) 90mmHg")
     assert (value.op, value.value, value.unit, value.text) == (
         "<", 90.0, "mm[Hg]", "less than (<) 90mmHg")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("less than 1.5 time the upper limits of normal", ("<", 1.5, "ULN")),
+    ("greater than 2 times age/sex adjusted normal values", (">", 2.0, "ULN")),
+    ("at least 1 time per week", (">=", 1.0, None)),  # no normal limit: no multiple
+])
+def test_legacy_spellings_of_normal_limit_multiples(text: str, expected: tuple) -> None:
+    (value,) = find_values(text)
+    assert (value.op, value.value, value.relative_to) == expected

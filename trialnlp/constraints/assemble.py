@@ -150,9 +150,15 @@ def _with_value(constraint: Constraint, value: ValueMention, text: str,
     end = max(constraint.end, value.end)
     unit = value.unit if value.unit is not None or value.relative_to else (
         _bare_unit(subject, value.value) if subject is not None else None)
+    if unit in _VOLUMES and subject is not None and subject.unit in _COUNT_UNITS:
+        unit = "/uL"  # "platelets greater than 70,000 mm(3)": a count per cubic millimetre
     return replace(constraint, op=value.op, value=value.value, value_max=value.value_max,
                    unit=unit, relative_to=value.relative_to, start=start, end=end,
                    text=text[start:end])
+
+
+_VOLUMES = frozenset({"mm3", "uL"})
+_COUNT_UNITS = frozenset({"10*9/L", "10*12/L", "/uL"})  # the usual units of counts
 
 
 @cache

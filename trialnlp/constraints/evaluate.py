@@ -12,7 +12,8 @@ ties the right value to it as one constraint:
 * a gold pair is found when a lab/vital/score constraint overlaps the Measurement span
   and has the same ``op``, ``value``, ``value_max``, ``relative_to`` and ``unit`` (a unit
   the pipeline supplies from the analyte's usual unit, where the annotated Value states
-  none, e.g. ``BMI > 34`` read as kg/m2, counts as the same);
+  none, e.g. ``BMI > 34`` read as kg/m2, counts as the same, and so does ``/uL`` for a
+  count the Value writes over a volume, ``ANC < 1500 mm3``);
 * Chia links only the first Value of an ``OR`` group of alternatives (``<45 bpm`` or
   ``>90 bpm``: ``R6 Has_value T7 T8`` and ``* OR T8 T9``); the unlinked members are read
   as values of the same Measurements, each one a gold threshold of its own;
@@ -99,7 +100,11 @@ def _key(c: Constraint | Any) -> tuple[Any, ...]:
 
 
 def _same(predicted: tuple[Any, ...], gold: tuple[Any, ...]) -> bool:
-    """Equal keys, where a gold value without a unit accepts the analyte's default unit."""
+    """Equal keys, where a gold value without a unit accepts the analyte's default unit,
+    and a count written over a volume (``ANC < 1500 mm3``) is per that volume (``/uL``,
+    as the pipeline reads it)."""
+    if gold[3] == "mm3" and predicted[3] == "/uL":
+        gold = (*gold[:3], "/uL", *gold[4:])
     return predicted == gold or (gold[3] is None and predicted[:3] + predicted[4:] ==
                                  gold[:3] + gold[4:])
 

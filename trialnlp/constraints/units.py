@@ -173,6 +173,7 @@ _COMPOSITION = re.compile(
 )
 _ATOM = re.compile(rf"[A-Za-z{_MICRO}]{{1,12}}")
 _SPACES = re.compile(r"\s*")
+_PAREN_EXPONENT = re.compile(r"(?<=[mM])\(([23])\)")
 
 
 def _lookup(table: _Table, written: str) -> str | None:
@@ -208,6 +209,22 @@ def match_unit(text: str, pos: int) -> UnitMatch | None:
     a table spelling, or a ``/``-composition that ``normalize_unit`` accepts."""
     if not isinstance(text, str) or not 0 <= pos < len(text):
         return None
+    # Legacy CT.gov writes superscripts in brackets ("kg/m(2)", "per mm(3)"): read the unit
+    # with them as digits, then measure it in the text as written.
+    window = text[pos : pos + _MAX_UNIT_CHARS]
+    if "(" not in window or _PAREN_EXPONENT.search(window) is None:
+        return _match_unit(text, pos)
+    found = _match_unit(_PAREN_EXPONENT.sub(r"\1", window), 0)
+    if found is None:
+        return None
+    end = found.end
+    for k, paren in enumerate(_PAREN_EXPONENT.finditer(window)):
+        if paren.start() - 2 * k < found.end:  # where its digit is once the brackets go
+            end += 2
+    return UnitMatch(found.ucum, pos, pos + end, text[pos : pos + end])
+
+
+def _match_unit(text: str, pos: int) -> UnitMatch | None:
     power = _match_power(text, pos)
     if power is not None:
         return power
