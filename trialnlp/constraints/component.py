@@ -26,6 +26,7 @@ from .assemble import Mention, assemble
 from .candidates import code_constraints
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions
+from .phrases import LINE_WRAP
 from .temporal import find_windows
 from .values import find_values
 
@@ -120,7 +121,7 @@ NER_BATCH = 256  # criteria per batch of the NER model (faster than its default 
 
 # Whitespace the NER model never saw in training (Chia has one criterion per line): a run of
 # spaces or a line wrapped with indentation, as legacy CT.gov text wraps its lines.
-_WRAP = re.compile(r"[ \t]*\r?\n[ \t\u00a0]+|[ \t\u00a0]{2,}")
+_WRAP = re.compile(rf"{LINE_WRAP}|[ \t\u00a0]{{2,}}")
 
 
 def _unwrap(text: str) -> tuple[str, list[int] | None]:

@@ -32,6 +32,7 @@ from ..extensions import doc_text, register_extensions
 from ..resources import iter_jsonl, load_json
 from . import lexicon
 from .drugs import find_drugs
+from .phrases import LINE_WRAP
 
 SPANS_KEY = "trialnlp_entities"
 
@@ -126,42 +127,33 @@ def _own_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-# Whitespace inside a phrase: a run of spaces, or a line break followed by indentation (the
-# way legacy CT.gov text wraps its lines: "creatinine\n        clearance").  A blank line or
-# an unindented line break (one criterion per line) still separates words.
-_INNER_SPACE = re.compile(r"[ \t\u00a0]+|[ \t]*\r?\n[ \t\u00a0]+")
+# Whitespace inside a phrase: a run of spaces (a space token holds what follows the one
+# space its word keeps), or a line break followed by indentation.  A blank line or an
+# unindented line break (one criterion per line) still separates words.
+_INNER_SPACE = re.compile(rf"[ \t\u00a0]+|{LINE_WRAP}")
 
 
-def _kept_tokens(doc: Doc) -> list[int] | None:
-    """The tokens to match phrases over when the doc has inner-space tokens (None: all)."""
+def _token_texts(doc: Doc) -> list[str]:
+    """Each token's text, sliced from the doc's text (cheaper than making Token objects)."""
     text = doc_text(doc)
-    skipped = [i for i, (idx, length, space) in enumerate(
-        doc.to_array([IDX, LENGTH, IS_SPACE]).tolist())
-        if space and _INNER_SPACE.fullmatch(text, idx, idx + length)]
-    if not skipped:
-        return None
-    drop = set(skipped)
-    return [i for i in range(len(doc)) if i not in drop]
+    return [text[idx : idx + length] for idx, length in doc.to_array([IDX, LENGTH]).tolist()]
 
 
-def _unwrapped(doc: Doc, kept: list[int]) -> Doc:
-    """The doc without its inner-space tokens: phrase matching then sees the words only."""
-    text = doc_text(doc)
-    rows = doc.to_array([IDX, LENGTH]).tolist()  # token texts as slices: no Token objects
-    words = [text[rows[i][0] : rows[i][0] + rows[i][1]] for i in kept]
-    return Doc(doc.vocab, words=words)  # (spaces do not matter to phrase matching)
+def _kept_tokens(doc: Doc, words: list[str]) -> list[int] | None:
+    """The tokens to match phrases over: all but the inner-space ones (None: all of them)."""
+    kept = [i for i, (word, space) in enumerate(
+        zip(words, doc.to_array(IS_SPACE).tolist(), strict=True))
+        if not (space and _INNER_SPACE.fullmatch(word))]
+    return None if len(kept) == len(words) else kept
 
 
-def _drug_spans(doc: Doc, taken: list[Span], kept: list[int] | None = None) -> list[Span]:
-    """Single drugs from the drug-named-entity-recognition dictionary."""
+def _drug_spans(doc: Doc, taken: list[Span], words: list[str] | None = None,
+                kept: list[int] | None = None) -> list[Span]:
+    """Single drugs from the drug-named-entity-recognition dictionary, looked up in
+    ``words`` (default: every token's text; with ``kept``, the texts of those tokens)."""
     covered = {i for span in taken for i in range(span.start, span.end)}
     spans = []
-    text = doc_text(doc)
-    # Each token's text sliced from the doc's text (cheaper than making Token objects).
-    words = [text[idx : idx + length] for idx, length in doc.to_array([IDX, LENGTH]).tolist()]
-    if kept is not None:
-        words = [words[i] for i in kept]
-    for drug, start, end in find_drugs(words):
+    for drug, start, end in find_drugs(_token_texts(doc) if words is None else words):
         if kept is not None:
             start, end = kept[start], kept[end - 1] + 1
         if end <= start or any(i in covered for i in range(start, end)):
@@ -199,10 +191,11 @@ class PhraseRuler:
         for key, docs in exact.items():
             self.orth.add(key, docs)
 
-    def match(self, doc: Doc, kept: list[int] | None = None) -> list[Span]:
-        """Spans of ``doc``; with ``kept`` (see :func:`_kept_tokens`), phrases are matched
-        over those tokens only, so a phrase wrapped over two lines is found whole."""
-        target = doc if kept is None else _unwrapped(doc, kept)
+    def match(self, doc: Doc, target: Doc | None = None,
+              kept: list[int] | None = None) -> list[Span]:
+        """Spans of ``doc``, matched over ``target``: the doc itself, or a doc of its
+        ``kept`` tokens only (see :func:`_kept_tokens`)."""
+        target = doc if target is None else target
         spans = []
         for matcher in (self.lower, self.orth):
             for key, start, end in matcher(target):
@@ -227,15 +220,22 @@ class EntityTagger:
     def __call__(self, doc: Doc) -> Doc:
         # A phrase that is no pregnancy ("pregnancy test") loses a tie with a lexicon term of
         # the same extent (the pregnancy-test lab): filter_spans keeps the first of equals.
-        kept = _kept_tokens(doc)
-        matches = sorted(self.ruler.match(doc, kept), key=lambda s: s.label_ == "NOT_PREGNANCY")
+        words = _token_texts(doc)
+        kept = _kept_tokens(doc, words)
+        if kept is not None:
+            # Phrases are matched without the inner-space tokens, so one wrapped over two
+            # lines ("creatinine\n        clearance") is found whole.
+            words = [words[i] for i in kept]
+        target = None if kept is None else Doc(doc.vocab, words=words)
+        matches = sorted(self.ruler.match(doc, target, kept),
+                         key=lambda s: s.label_ == "NOT_PREGNANCY")
         spans = [s for s in filter_spans(matches) if s.label_ != "NOT_PREGNANCY"]
         for span in spans:
             entry = self.entries.get(span.id_)
             if entry is not None and entry.code:
                 span.kb_id_ = entry.code
         if self.use_drugs:
-            spans = sorted([*spans, *_drug_spans(doc, spans, kept)],
+            spans = sorted([*spans, *_drug_spans(doc, spans, words, kept)],
                            key=lambda s: (s.start, -s.end))
         doc.spans[self.spans_key] = spans
         return doc

@@ -13,6 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+# A line wrapped with indentation inside a criterion, as legacy CT.gov text wraps its lines
+# ("creatinine\n        clearance"): the words on either side belong together.
+LINE_WRAP = r"[ \t]*\r?\n[ \t\u00a0]+"
+
 
 def phrase_alternation(phrases: Iterable[str], *, start: bool = True, end: bool = True) -> str:
     """A regex alternation of literal phrases, longest first.
