@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import spacy
 
 from trialnlp.ner.brat import read_document
 from trialnlp.ner.convert import (
@@ -124,6 +125,16 @@ def test_tokenizer_splits_comparators_glued_to_words(brat_dir: Path) -> None:
         ("Temporal", "within 3 months before screening"),
     ]
     assert not stats.dropped_misaligned and not stats.expanded_to_tokens
+
+
+def test_tokenizer_keeps_english_special_cases_with_the_new_split_points() -> None:
+    # customize_tokenizer sets its regexes with the special cases taken out and puts them
+    # back once: they must still apply, as in spaCy's own tokenizer.
+    nlp, english = blank_nlp(), spacy.blank("en")
+    assert nlp.tokenizer.rules == english.tokenizer.rules
+    text = "Don't use e.g. aspirin (i.e. ASA) a.m. or p.m.; can't"
+    assert [t.text for t in nlp(text)] == [t.text for t in english(text)]
+    assert [t.text for t in nlp("ca>5")] == ["ca", ">", "5"]
 
 
 def test_misaligned_span_is_expanded_to_token_bounds() -> None:

@@ -28,6 +28,10 @@ def customize_tokenizer(nlp: Language) -> Language:
     """Add the extra split points to ``nlp``'s tokenizer (in place); returns ``nlp``."""
     defaults = nlp.Defaults
     tokenizer = nlp.tokenizer
+    # Each setter below re-tokenizes every special case (spaCy's ~1,300 English exceptions
+    # and any added): set them with no special cases, then put those back, re-tokenized once.
+    rules = tokenizer.rules
+    tokenizer.rules = {}
     tokenizer.prefix_search = compile_prefix_regex(
         [*EXTRA_PREFIXES, *(defaults.prefixes or ())]
     ).search
@@ -37,6 +41,7 @@ def customize_tokenizer(nlp: Language) -> Language:
     tokenizer.infix_finditer = compile_infix_regex(
         [*(defaults.infixes or ()), *EXTRA_INFIXES]
     ).finditer
+    tokenizer.rules = rules
     return nlp
 
 
