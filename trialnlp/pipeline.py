@@ -22,6 +22,15 @@ from .criteria.component import criteria_of
 from .errors import InputError
 from .extensions import TEXT_KEY, register_extensions
 from .ner.tokenizer import customize_tokenizer
+from .options import (  # noqa: F401  (re-exported: trialnlp.pipeline.MODEL_MODES, ...)
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MODEL,
+    DEFAULT_PIPES,
+    MODEL_MODES,
+    check_max_chars,
+    check_model,
+    too_long,
+)
 from .sections.fields import structured_from_page
 from .trial import Trial
 from .types import ReadError, SourceRecord
@@ -33,26 +42,6 @@ from .constraints import context as _context_component  # noqa: F401  isort: ski
 from .constraints import entities as _entities_component  # noqa: F401  isort: skip
 from .criteria import component as _criteria_component  # noqa: F401  isort: skip
 from .sections import component as _sections_component  # noqa: F401  isort: skip
-
-DEFAULT_PIPES: tuple[str, ...] = (
-    "trialnlp_sections",  # where the eligibility text is
-    "trialnlp_criteria",  # the criteria tree; criteria become sentences
-    "trialnlp_entities",  # lexicon terms, dictionary drugs, person cues
-    "trialnlp_context",  # negation / history / hypothetical (the ConText algorithm)
-    "trialnlp_constraints",  # values, windows and mentions -> Constraint records
-)
-
-
-# How much the NER model does (the ``trialnlp_constraints`` component's ``model``).
-MODEL_MODES: tuple[str, ...] = ("off", "values", "gaps", "all")
-DEFAULT_MODEL = "gaps"
-# The longest record (characters) parsed; a longer one becomes an error row.
-DEFAULT_MAX_CHARS = 1_000_000
-
-
-def check_model(model: str | None) -> None:
-    if model is not None and model not in MODEL_MODES:
-        raise ValueError(f"model={model!r}; expected one of {', '.join(MODEL_MODES)}")
 
 
 def build_pipeline(
@@ -70,18 +59,12 @@ def build_pipeline(
     # The NER model's tokenizer: splits "AST≥2.5", "MTX(≤15" at comparators and brackets,
     # so rule and model components see the same tokens.
     nlp = customize_tokenizer(spacy.blank("en"))
-    nlp.max_length = DEFAULT_MAX_CHARS if max_chars is None else _check_max_chars(max_chars)
+    nlp.max_length = DEFAULT_MAX_CHARS if max_chars is None else check_max_chars(max_chars)
     for pipe in pipes:
         config = {"model": model} if model is not None and pipe == "trialnlp_constraints" \
             else {}
         nlp.add_pipe(pipe, config=config)
     return nlp
-
-
-def _check_max_chars(max_chars: int) -> int:
-    if max_chars < 1:
-        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
-    return max_chars
 
 
 @cache
@@ -97,24 +80,6 @@ def _doc_for(nlp: Language, record: SourceRecord) -> Doc:
     doc._.trialnlp_is_page = record.is_page
     doc.user_data[TEXT_KEY] = record.text  # what doc.text would join (spaCy is lossless)
     return doc
-
-
-def too_long(record: SourceRecord | ReadError, max_chars: int) -> ReadError | None:
-    """The error a record longer than ``max_chars`` characters, or one whose text is no
-    string, becomes (checked before anything is tokenized); None for a record within the
-    limit, or a ReadError."""
-    if not isinstance(record, SourceRecord):
-        return None
-    if not isinstance(record.text, str):  # a SourceRecord built by hand from bad data
-        return ReadError(record.source, "record text is "
-                         f"{type(record.text).__name__}, not a string", record.trial_id)
-    if len(record.text) <= max_chars:
-        return None
-    return ReadError(
-        record.source,
-        f"text is {len(record.text):,} characters, over the limit of {max_chars:,} per "
-        "record; split the record or raise the limit with --max-chars",
-        record.trial_id)
 
 
 def _trial_from(doc: Doc, record: SourceRecord) -> Trial:
@@ -149,7 +114,7 @@ def parse_records(
     """
     check_model(model)
     nlp = nlp or default_pipeline()
-    limit = nlp.max_length if max_chars is None else _check_max_chars(max_chars)
+    limit = nlp.max_length if max_chars is None else check_max_chars(max_chars)
     component_cfg = {"trialnlp_constraints": {"model": model}} \
         if model is not None and "trialnlp_constraints" in nlp.pipe_names else None
     pending: list[SourceRecord | ReadError] = []

@@ -29,9 +29,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
-from typing import Any, Protocol
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import TrialnlpError, UsageError
 from ..trial import Trial
@@ -50,6 +48,9 @@ from .worker import (
     run_chunk,
     worker_pipeline,
 )
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 ENGINES: tuple[str, ...] = ("process", "dask")
 DEFAULT_CHUNK_SIZE = 64

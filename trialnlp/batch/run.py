@@ -27,7 +27,7 @@ from typing import Any
 from .. import __version__
 from ..errors import TrialnlpError, UsageError
 from ..export.writers import APPENDABLE, flush_writer, open_writer, resolve_format
-from ..pipeline import DEFAULT_MAX_CHARS, DEFAULT_MODEL, DEFAULT_PIPES
+from ..options import DEFAULT_MAX_CHARS, DEFAULT_MODEL, DEFAULT_PIPES
 from ..readers import read_sources
 from . import resume as progress_file
 from .engine import DEFAULT_CHUNK_SIZE, trial_chunks

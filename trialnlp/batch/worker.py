@@ -20,22 +20,17 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TrialnlpError
-from ..pipeline import (
-    DEFAULT_MAX_CHARS,
-    build_pipeline,
-    check_model,
-    default_pipeline,
-    parse_records,
-    too_long,
-)
+from ..options import DEFAULT_MAX_CHARS, check_model, too_long
 from ..trial import Trial
 from ..types import ReadError, SourceRecord, StructuredFields
 from .codec import encode_trial
+
+if TYPE_CHECKING:  # spaCy and the pipeline are imported where a pipeline is built: the
+    # main process of a multi-worker run never needs them (trialnlp.options)
+    from spacy.language import Language
 
 Item = SourceRecord | ReadError
 PlainItem = dict[str, Any]
@@ -99,6 +94,8 @@ def worker_pipeline(pipes: Pipes = None) -> Language:
     with _lock:
         nlp = _pipelines.get(pipes)
         if nlp is None:
+            from ..pipeline import build_pipeline, default_pipeline
+
             nlp = default_pipeline() if pipes is None else build_pipeline(pipes)
             _pipelines[pipes] = nlp
         return nlp
@@ -141,6 +138,8 @@ def process_items(items: Sequence[Item], nlp: Language, batch_size: int = 64,
     exception (the rest of the chunk is redone one record at a time), so a batch never
     loses a record and never stops on one.
     """
+    from ..pipeline import parse_records
+
     with contextlib.suppress(Exception):  # the record at fault is isolated below
         return list(parse_records(items, nlp, batch_size, model=options.model,
                                   max_chars=options.max_chars))

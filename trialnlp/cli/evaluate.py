@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import EXIT_INPUT, InputError
-from ..ner.evaluate import EvalReport, evaluate_brat
 from .app import app
+
+if TYPE_CHECKING:
+    from ..ner.evaluate import EvalReport
 
 
 def report_table(report: EvalReport) -> Table:
@@ -88,6 +90,8 @@ def evaluate_command(
     ] = False,
 ) -> None:
     """Precision, recall and F1 (exact span and overlap) per entity type and micro-averaged."""
+    from ..ner.evaluate import evaluate_brat
+
     console = Console()
     try:
         if model is not None:

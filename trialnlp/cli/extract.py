@@ -26,7 +26,7 @@ from rich.progress import (
 
 from ..batch import DEFAULT_CHUNK_SIZE, BatchInterrupted, BatchProgress, run_batch
 from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
-from ..pipeline import DEFAULT_MAX_CHARS, DEFAULT_MODEL, MODEL_MODES
+from ..options import DEFAULT_MAX_CHARS, DEFAULT_MODEL, MODEL_MODES
 from .app import app
 from .common import FormatOption, IdField, Inputs, TextField, fail, is_terminal, stderr
 
@@ -34,7 +34,7 @@ EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 class ModelMode(enum.StrEnum):
-    """``--model``: how much the NER model does (trialnlp.pipeline.MODEL_MODES)."""
+    """``--model``: how much the NER model does (trialnlp.options.MODEL_MODES)."""
 
     off = "off"
     values = "values"

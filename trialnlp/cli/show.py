@@ -7,7 +7,6 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from ..errors import TrialnlpError
-from ..pipeline import extract_many
 from ..trial import Trial
 from ..types import Criterion
 from .app import app
@@ -67,6 +66,8 @@ def show_command(
     id_field: IdField = None,
 ) -> None:
     """Print the criteria tree of each trial."""
+    from ..pipeline import extract_many
+
     console = Console()
     failures = total = 0
     try:
