@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LIGHT = """
 import sys
 import trialnlp, trialnlp.batch, trialnlp.cli, trialnlp.export, trialnlp.readers
@@ -30,10 +32,12 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_import_trialnlp_and_the_cli_load_no_pipeline() -> None:
     subprocess.run([sys.executable, "-c", LIGHT], check=True)
 
 
+@pytest.mark.slow
 def test_main_process_of_a_worker_run_never_imports_spacy(tmp_path: Path) -> None:
     records = tmp_path / "trials.jsonl"
     records.write_text("".join(

@@ -16,6 +16,7 @@ import trialnlp.ner
 from trialnlp.constraints.assemble import Mention
 from trialnlp.constraints.component import _unwrap
 from trialnlp.constraints.model import gap_in, model_mentions
+from trialnlp.types import Constraint
 
 
 @pytest.fixture()
@@ -87,7 +88,7 @@ def test_unknown_mode_is_refused() -> None:
 def test_gap_detection_and_lexicon_normalisation() -> None:
     text = "ALT < 40 and croup score > 3"
     rule = [Mention("LAB", 0, 3, "ALT")]
-    assert not gap_in(text, 0, 8, rule, [type("C", (), {"start": 0, "end": 8})()], [])
+    assert not gap_in(text, 0, 8, rule, [Constraint("lab", "ALT < 40", 0, 8)], [])
     assert gap_in("nothing known here", 0, 18, [], [], [])
     assert not gap_in("nothing known here", 0, 18, [], [], [], empty=False)
     found = model_mentions([("Measurement", 0, 3, "ALT"), ("Measurement", 13, 24, "croup score"),

@@ -48,10 +48,10 @@ DEFAULT_MODEL_MODE = ModelMode(DEFAULT_MODEL)
 MODEL_HELP = (
     "How much the trained NER model adds to the rules; measured on the 3,460 legacy CT.gov "
     "records (trials/s on one core) and on Chia dev (threshold F1; recall of condition "
-    "mentions). off: rules only (~250/s; 0.843; 0.60). values: the model also reads "
-    "criteria holding a value the rules tied to nothing (~120/s; 0.888; 0.65). gaps "
-    "(default): and criteria where the rules found nothing (~105/s; 0.888; 0.71). all: "
-    "every criterion (~70/s; 0.888; 0.82; its mentions are used only where no rule "
+    "mentions). off: rules only (~250/s; 0.927; 0.60). values: the model also reads "
+    "criteria holding a value the rules tied to nothing (~120/s; 0.930; 0.64). gaps "
+    "(default): and criteria where the rules found nothing (~105/s; 0.930; 0.70). all: "
+    "every criterion (~70/s; 0.930; 0.83; its mentions are used only where no rule "
     "mention overlaps, and their precision is not measured)."
 )
 

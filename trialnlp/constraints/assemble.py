@@ -24,6 +24,7 @@ from typing import Any
 
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
+from .subjects import is_duration, near_age, subject_after, subject_before
 from .temporal import WindowMention
 from .values import ValueMention, pair_op, pair_second
 
@@ -665,6 +666,48 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         draft.used_values.add(index)
 
 
+_COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
+
+
+def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
+                   values: Sequence[ValueMention], windows: Sequence[WindowMention],
+                   draft: _Draft) -> None:
+    """A written comparison nothing else took gets the words next to it as its subject
+    (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold."""
+    measured = _measured(mentions)
+    for index, value in enumerate(values):
+        if index in draft.used_values or not value.op_text or any(
+                c.start is not None and c.start <= value.start < c.end
+                for c in draft.constraints):
+            continue
+        low = values[index - 1].end if index > 0 else criterion.start
+        high = values[index + 1].start if index + 1 < len(values) else criterion.end
+        phrase = subject_before(text, low, value.start) or subject_after(
+            text, value.end, high, counted=value.unit is None and value.relative_to is None)
+        if phrase is None:
+            continue
+        if any(w.start <= value.start < w.end for w in windows) and not is_duration(phrase):
+            continue  # "weight loss > 10% within 6 months": the 6 months is a window
+        named = [m for m in measured if m.start < phrase.end and phrase.start < m.end]
+        if any((value.unit in TIME_UNITS and m.unit not in (None, *TIME_UNITS)) or
+               _counts_readings(text, values, index, m) for m in named):
+            continue  # "stenosis ... more than 72 hours", "at least 2 serial hCG values"
+        if near_age(text, min(phrase.start, value.start), max(phrase.end, value.end)):
+            continue
+        if _COMPLEMENT.search(text, min(phrase.start, value.start), value.end):
+            continue  # "outside the range of 100-160 mmHg": no bound this can state
+        # The phrase's negation and history are those of the rule mentions inside it.
+        inside = [m for m in mentions if phrase.start <= m.start < phrase.end]
+        subject = Mention("MEASUREMENT", phrase.start, phrase.end, phrase.text,
+                          concept=phrase.text,
+                          negated=any(m.negated for m in inside),
+                          historical=any(m.historical for m in inside),
+                          hypothetical=any(m.hypothetical for m in inside),
+                          triggers=tuple(t for m in inside for t in m.triggers))
+        draft.constraints.append(_with_value(_from_mention(subject, criterion), value, text))
+        draft.used_values.add(index)
+
+
 def _condition_before(text: str, criterion: Criterion, start: int, end: int,
                       whole: bool = False) -> str | None:
     """``consent from a parent if < 18 years old``: a threshold introduced by ``if``,
@@ -821,6 +864,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
+    _free_subjects(text, criterion, mentions, values, windows, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)

@@ -101,5 +101,8 @@ def gap_in(text: str, start: int, end: int, rule_mentions: Sequence[Mention],
         return False
     if empty and not any(start <= m.start < end for m in rule_mentions):
         return True
-    covered = [(c.start, c.end) for c in constraints if c.start is not None]
+    # A rule's free-text subject (assemble._free_subjects) is a last resort: the model
+    # may still name what the value measures.
+    covered = [(c.start, c.end) for c in constraints if c.start is not None
+               and not (c.kind == "measurement" and c.source == "rule")]
     return any(not any(s <= v.start < e for s, e in covered) for v in values)

@@ -1,0 +1,85 @@
+"""Free-text subjects (trialnlp/constraints/subjects.py): a written comparison that
+neither the lexicon nor the model names still becomes a constraint, with the words next to
+it as its subject."""
+
+from __future__ import annotations
+
+import pytest
+
+import trialnlp
+from trialnlp.constraints.model import gap_in
+from trialnlp.constraints.subjects import subject_after, subject_before
+from trialnlp.types import Constraint
+
+
+def found(line: str, model: str = "off") -> list[Constraint]:
+    text = f"Inclusion Criteria:\n* {line}\n"
+    trial = trialnlp.extract(text, trial_id="T", model=model)
+    for constraint in trial.iter_constraints():
+        assert text[constraint.start : constraint.end] == constraint.text
+    return list(trial.iter_constraints())
+
+
+def free(line: str, model: str = "off") -> list[tuple]:
+    return [(c.concept, c.op, c.value, c.value_max, c.unit) for c in found(line, model)
+            if c.kind == "measurement" and c.source == "rule"]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Estimated weight loss less than or equal to 10% in the 3 months before randomization",
+     ("Estimated weight loss", "<=", 10.0, None, "%")),
+    ("planned surgical duration more than 3 hours",
+     ("planned surgical duration", ">", 3.0, None, "h")),
+    ("Multiple pregnancy (more than 3 fetuses)", ("fetuses", ">", 3.0, None, None)),
+    ("Must have at least 6 mm of residual bone", ("residual bone", ">=", 6.0, None, "mm")),
+    ("Pain (VPS) > 3", ("Pain (VPS)", ">", 3.0, None, None)),
+    ("disease duration of at least 5 years", ("disease duration", ">=", 5.0, None, "a")),
+    ("Habitual dietary sodium intake > 3400mg per day",
+     ("Habitual dietary sodium intake", ">", 3400.0, None, "mg/d")),
+    ("systolic blood pressure drop >=20 on standing",
+     ("systolic blood pressure drop", ">=", 20.0, None, None)),
+])
+def test_the_words_next_to_an_unnamed_threshold_are_its_subject(line: str,
+                                                                 expected: tuple) -> None:
+    assert free(line) == [expected]
+
+
+def test_a_free_subject_has_no_code_and_keeps_the_criterion_context() -> None:
+    (constraint,) = [c for c in found("No weight loss > 10% within 6 months")
+                     if c.kind == "measurement"]
+    assert (constraint.code, constraint.source, constraint.negated) == (None, "rule", True)
+    assert constraint.window is not None and constraint.window.amount == 6.0
+    assert constraint.value == 10.0  # the 6 months is the window, no threshold of its own
+
+
+@pytest.mark.parametrize("line", [
+    "Hemoglobin >= 9 g/dL",  # the lexicon names it
+    "Age 18 to 65 years",  # an age
+    "Males between the ages of 20-45",  # an age the age reader does not take either
+    "Patients with at least 2 of the following:",  # counts no measure
+    "Systolic blood pressure outside the range of 100-160 mmHg",  # no bound says this
+    "stenosis (by visual estimate) more than 72 hours",  # a duration is no stenosis
+    "Metformin 500 mg twice daily",  # a dose
+    "within 6 months of screening",  # a window
+])
+def test_no_free_subject_where_something_else_holds_the_value(line: str) -> None:
+    assert free(line) == []
+
+
+def test_phrase_readers_stop_at_clause_words_numbers_and_punctuation() -> None:
+    text = "Patients with HBV DNA < 2000 IU/mL, and 3 or more loose stools"
+    assert subject_before(text, 0, text.index("<")).text == "HBV DNA"
+    assert subject_before(text, 0, text.index("3 or")) is None  # "and" ends it at once
+    after = subject_after(text, text.index("more") + 4, len(text), counted=True)
+    assert after is not None and after.text == "loose stools"
+    assert subject_after("2 of the following", 1, 18, counted=True) is None
+
+
+def test_the_model_is_still_asked_where_only_a_free_subject_holds_a_value() -> None:
+    line = "Estimated weight loss less than or equal to 10%"
+    text = f"Inclusion Criteria:\n* {line}\n"
+    trial = trialnlp.extract(text, trial_id="T", model="off")
+    (criterion,) = trial.criteria
+    values = [type("V", (), {"start": text.index("less"), "end": len(text) - 1})()]
+    assert gap_in(text, criterion.start, criterion.end, [], criterion.constraints, values,
+                  empty=False)
