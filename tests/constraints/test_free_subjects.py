@@ -83,3 +83,11 @@ def test_the_model_is_still_asked_where_only_a_free_subject_holds_a_value() -> N
     values = [type("V", (), {"start": text.index("less"), "end": len(text) - 1})()]
     assert gap_in(text, criterion.start, criterion.end, [], criterion.constraints, values,
                   empty=False)
+
+
+def test_a_duration_subject_does_not_take_its_own_value_as_a_window() -> None:
+    (constraint,) = [c for c in found("disease duration of at least 5 years.")
+                     if c.kind == "measurement"]
+    assert (constraint.concept, constraint.op, constraint.value, constraint.unit) == (
+        "disease duration", ">=", 5.0, "a")
+    assert constraint.window is None

@@ -822,6 +822,9 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
                      and c.kind not in ("age", "sex")]
             targets = after[:1]
         for constraint in targets:
+            if constraint.kind == "measurement" and constraint.source == "rule" and \
+                    window.start <= constraint.end <= window.end:
+                continue  # "disease duration of at least 5 years": the window is its value
             if constraint.window is None or (constraint.window.amount is None
                                              and window.window.amount is not None):
                 constraint.window = window.window
