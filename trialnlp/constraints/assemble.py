@@ -24,7 +24,7 @@ from typing import Any
 
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
-from .subjects import is_duration, near_age, subject_after, subject_before
+from .subjects import is_duration, is_free_subject, near_age, subject_after, subject_before
 from .temporal import WindowMention
 from .values import ValueMention, pair_op, pair_second
 
@@ -347,9 +347,8 @@ def _measured(mentions: Sequence[Mention]) -> list[Mention]:
 
 
 def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
-                  values: Sequence[ValueMention], draft: _Draft,
+                  measured: Sequence[Mention], values: Sequence[ValueMention], draft: _Draft,
                   windows: Sequence[WindowMention] = ()) -> None:
-    measured = _measured(mentions)
     people = [m for m in mentions if m.label == "SEX"]
     for index, value in enumerate(values):
         # "within 2 weeks of screening" is a window: it names no measurement after it.
@@ -670,11 +669,10 @@ _COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
 
 
 def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
-                   values: Sequence[ValueMention], windows: Sequence[WindowMention],
-                   draft: _Draft) -> None:
+                   measured: Sequence[Mention], values: Sequence[ValueMention],
+                   windows: Sequence[WindowMention], draft: _Draft) -> None:
     """A written comparison nothing else took gets the words next to it as its subject
     (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold."""
-    measured = _measured(mentions)
     for index, value in enumerate(values):
         if index in draft.used_values or not value.op_text or any(
                 c.start is not None and c.start <= value.start < c.end
@@ -822,8 +820,7 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
                      and c.kind not in ("age", "sex")]
             targets = after[:1]
         for constraint in targets:
-            if constraint.kind == "measurement" and constraint.source == "rule" and \
-                    window.start <= constraint.end <= window.end:
+            if is_free_subject(constraint) and window.start <= constraint.end <= window.end:
                 continue  # "disease duration of at least 5 years": the window is its value
             if constraint.window is None or (constraint.window.amount is None
                                              and window.window.amount is not None):
@@ -862,12 +859,13 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
     draft = _Draft()
-    _measurements(text, criterion, mentions, values, draft, windows)
+    measured = _measured(mentions)  # (both readers of values need them)
+    _measurements(text, criterion, mentions, measured, values, draft, windows)
     _split_pairs(text, criterion, values, draft)
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
-    _free_subjects(text, criterion, mentions, values, windows, draft)
+    _free_subjects(text, criterion, mentions, measured, values, windows, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)

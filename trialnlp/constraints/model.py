@@ -25,6 +25,7 @@ from typing import Any
 from .assemble import Mention
 from .drugs import find_drugs
 from .lexicon import analytes, conditions, drug_classes
+from .subjects import is_free_subject
 
 MODEL_LABELS = {"Measurement": "MEASUREMENT", "Condition": "CONDITION", "Drug": "DRUG",
                 "Procedure": "PROCEDURE"}
@@ -101,8 +102,8 @@ def gap_in(text: str, start: int, end: int, rule_mentions: Sequence[Mention],
         return False
     if empty and not any(start <= m.start < end for m in rule_mentions):
         return True
-    # A rule's free-text subject (assemble._free_subjects) is a last resort: the model
-    # may still name what the value measures.
-    covered = [(c.start, c.end) for c in constraints if c.start is not None
-               and not (c.kind == "measurement" and c.source == "rule")]
+    # A rule's free-text subject is a last resort: the model may still name what the
+    # value measures.
+    covered = [(c.start, c.end) for c in constraints
+               if c.start is not None and not is_free_subject(c)]
     return any(not any(s <= v.start < e for s, e in covered) for v in values)

@@ -125,6 +125,12 @@ def subject_after(text: str, value_end: int, high: int, counted: bool) -> Phrase
     return _trimmed(taken, text)
 
 
+def is_free_subject(constraint: Any) -> bool:
+    """Whether ``constraint`` is one this module's subjects made (assemble._free_subjects):
+    a rule-made ``measurement``, the only kind of measurement rules make."""
+    return constraint.kind == "measurement" and constraint.source == "rule"
+
+
 def near_age(text: str, start: int, end: int) -> bool:
     """An age word in ``text[start:end]`` ("between the ages of 20-45"): an age the age
     reader did not take is no measurement either."""
