@@ -673,10 +673,16 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
                    windows: Sequence[WindowMention], draft: _Draft) -> None:
     """A written comparison nothing else took gets the words next to it as its subject
     (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold."""
+    # Values inside a constraint made before are taken (a dose, an age's span). Those made
+    # here end before the next value, so the spans are read once, in order: a criterion
+    # with thousands of values stays linear.
+    spans = sorted((c.start, c.end) for c in draft.constraints if c.start is not None)
+    taken, reach = 0, -1
     for index, value in enumerate(values):
-        if index in draft.used_values or not value.op_text or any(
-                c.start is not None and c.start <= value.start < c.end
-                for c in draft.constraints):
+        while taken < len(spans) and spans[taken][0] <= value.start:
+            reach = max(reach, spans[taken][1])
+            taken += 1
+        if index in draft.used_values or not value.op_text or value.start < reach:
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
