@@ -91,3 +91,34 @@ def test_a_duration_subject_does_not_take_its_own_value_as_a_window() -> None:
     assert (constraint.concept, constraint.op, constraint.value, constraint.unit) == (
         "disease duration", ">=", 5.0, "a")
     assert constraint.window is None
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Unresolved diarrhea greater than Grade 1", ("Unresolved diarrhea grade", ">", 1.0)),
+    ("Prior radiation pneumonitis > grade 2", ("radiation pneumonitis grade", ">", 2.0)),
+    ("Peripheral neuropathy of grade 2 or worse", ("Peripheral neuropathy grade", ">=", 2.0)),
+    ("History of grade 3 or worse neurosensory deficits",
+     ("neurosensory deficits grade", ">=", 3.0)),
+    ("Less than grade 2 peripheral neuropathy", ("peripheral neuropathy grade", "<", 2.0)),
+])
+def test_a_grade_is_a_threshold_on_what_it_grades(line: str, expected: tuple) -> None:
+    assert [t[:3] for t in free(line)] == [expected]
+
+
+@pytest.mark.parametrize("line", [
+    "Grade 3 or worse anemia",  # no hemoglobin of 3
+    "Grade >= 3 hypertension",  # no blood pressure of 3 mmHg
+    "Neutropenia greater than grade 2",
+])
+def test_a_grade_is_no_amount_of_the_analyte_a_condition_stands_for(line: str) -> None:
+    constraints = found(line)
+    assert not [c for c in constraints if c.kind in ("lab", "vital")]
+    assert [(c.op, c.value) for c in constraints if c.value is not None] in (
+        [(">=", 3.0)], [(">", 2.0)])
+
+
+def test_or_worse_is_a_comparator_only_after_a_grade() -> None:
+    from trialnlp.constraints.values import find_values
+
+    assert [(v.op, v.value) for v in find_values("CTCAE grade 3 or worse")] == [(">=", 3.0)]
+    assert find_values("visual acuity 0.5 or worse") == []

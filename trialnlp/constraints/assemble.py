@@ -24,7 +24,14 @@ from typing import Any
 
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
-from .subjects import is_duration, is_free_subject, near_age, subject_after, subject_before
+from .subjects import (
+    has_content,
+    is_duration,
+    is_free_subject,
+    near_age,
+    subject_after,
+    subject_before,
+)
 from .temporal import WindowMention
 from .values import ValueMention, pair_op, pair_second
 
@@ -323,6 +330,22 @@ def _by_condition() -> dict[str, Any]:
 
 
 _GRADED = re.compile(r"\b(?:grade|stage|class|score)\b", re.IGNORECASE)
+_GRADE_WORD = re.compile(r"\bgrades?\b", re.IGNORECASE)
+_GRADE_BEFORE = re.compile(r"\bgrades?[ \t:]*\Z", re.IGNORECASE)
+_GRADE_TAIL = re.compile(r"(?:\s+of)?\s+grades?\Z|\Agrades?\Z", re.IGNORECASE)
+_COUNTED_LABELS = frozenset({"LAB", "VITAL", "SUBSTANCE"})
+
+
+def _is_grade(text: str, value: ValueMention) -> bool:
+    """A grade, not an amount: "greater than grade 1", "Grade ≥ 3 hypertension"."""
+    return bool(_GRADE_WORD.search(value.text) or
+                _GRADE_BEFORE.search(text, max(0, value.start - 12), value.start))
+
+
+def _grades_no(mention: Mention, grade: bool) -> bool:
+    """A grade is no lab count or vital sign: "Grade ≥ 3 hypertension" is no blood pressure
+    of 3 (scores and the model's measurements may be graded: "CTCAE grade > 1")."""
+    return grade and (mention.label in _COUNTED_LABELS or _stands_for_analyte(mention))
 
 
 def _stands_for_analyte(mention: Mention) -> bool:
@@ -357,6 +380,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 not value.op_text and value.unit in TIME_UNITS):
             continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
         following = values[index + 1].start if index + 1 < len(values) else criterion.end
+        grade = _is_grade(text, value)
         subject_index = None
         gap_sex: str | None = None
         scored_on = None if in_window else _subject_after(text, value, measured, _SCORED_ON,
@@ -391,7 +415,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
                 not mention.unit.endswith(f"/{value.unit}")  # "AHI < 5 h-1" is a rate
             # "neutropenia grade >= 3" is no neutrophil count
-            graded = _stands_for_analyte(mention) and _GRADED.search(gap)
+            graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
+                _grades_no(mention, grade)
             if _GAP.match(gap) and not timed and not graded and not any(
                     v.start >= mention.end and v.end <= value.start for v in values):
                 subject_index = j
@@ -474,6 +499,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
                                following)
         if after is not None and not in_window and value.op_text and \
+                not _grades_no(measured[after], grade) and \
                 not _counts_readings(text, values, index, measured[after]) and \
                 not _AGE_LABEL.search(text, max(criterion.start, value.start - 15),
                                       value.start) and not any(
@@ -686,7 +712,11 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
-        phrase = subject_before(text, low, value.start) or subject_after(
+        grade = _is_grade(text, value)
+        phrase = subject_before(text, low, value.start)
+        if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
+            phrase = None  # "History of grade 3 or worse neurosensory deficits"
+        phrase = phrase or subject_after(
             text, value.end, high, counted=value.unit is None and value.relative_to is None)
         if phrase is None:
             continue
@@ -702,8 +732,11 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue  # "outside the range of 100-160 mmHg": no bound this can state
         # The phrase's negation and history are those of the rule mentions inside it.
         inside = [m for m in mentions if phrase.start <= m.start < phrase.end]
+        concept = phrase.text
+        if grade:  # "diarrhea greater than grade 1", "neuropathy of grade 2 or worse"
+            concept = _GRADE_TAIL.sub("", concept) + " grade"
         subject = Mention("MEASUREMENT", phrase.start, phrase.end, phrase.text,
-                          concept=phrase.text,
+                          concept=concept,
                           negated=any(m.negated for m in inside),
                           historical=any(m.historical for m in inside),
                           hypothetical=any(m.hypothetical for m in inside),

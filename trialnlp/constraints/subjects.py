@@ -125,6 +125,12 @@ def subject_after(text: str, value_end: int, high: int, counted: bool) -> Phrase
     return _trimmed(taken, text)
 
 
+def has_content(text: str) -> bool:
+    """Whether ``text`` says what is measured: a word that is no weak or stop word ("History
+    of" says nothing)."""
+    return _content(_tokens(text, 0, len(text)))
+
+
 def is_free_subject(constraint: Any) -> bool:
     """Whether ``constraint`` is one this module's subjects made (assemble._free_subjects):
     a rule-made ``measurement``, the only kind of measurement rules make."""

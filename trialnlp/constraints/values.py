@@ -77,6 +77,12 @@ _PREFIX = re.compile(
     rf"(?:\s*(?i:{phrase_alternation(_RULES['prefix_fillers'])}))?\s*\Z"
 )
 _SUFFIX = re.compile(rf"\s*(?P<op>(?i:{phrase_alternation(_SUFFIX_OPS)}))")
+_GRADED_SUFFIX_OPS: dict[str, str] = {
+    phrase_key(p): op for op, phrases in _RULES["graded_suffix"].items() for p in phrases
+}
+_GRADED_SUFFIX = re.compile(rf"\s*(?P<op>(?i:{phrase_alternation(_GRADED_SUFFIX_OPS)}))")
+# The number of a grade ("grade 3 or worse", "NYHA class 2 or worse"): worse is higher.
+_GRADED_NUMBER = re.compile(r"(?i:\b(?:grade|stage|class|level)s?)[ \t:]*\Z")
 _CONNECTOR = re.compile(rf"\s*(?P<conn>(?i:{phrase_alternation(_RULES['range_connectors'])}))\s*")
 _AND = re.compile(rf"\s*(?P<conn>(?i:{phrase_alternation(_RULES['range_and'])}))\s*")
 _INCLUSIVE = re.compile(rf"\s*(?i:{phrase_alternation(_RULES['inclusive'])})")
@@ -315,6 +321,11 @@ def _mention_at(
                 suffix.end(),
             )
             _score_out_of(text, draft)
+        elif _GRADED_NUMBER.search(text, max(0, match.start() - 12), match.start()):
+            graded = _GRADED_SUFFIX.match(text, draft.end)
+            if graded:
+                draft.op, draft.op_text, draft.end = (
+                    _GRADED_SUFFIX_OPS[phrase_key(graded["op"])], graded["op"], graded.end())
     if draft.op is None and draft.tail is None and not _shares_suffix(text, draft):
         return None
     return _finish(text, draft)
