@@ -386,7 +386,7 @@ def test_bound_before_a_subject_named_after_the_value() -> None:
     found = thresholds("mass lesion that is >0.5 cm and < 2 cm in size of the stenosis")
     assert found == []  # no size analyte in the lexicon: nothing invented
     assert thresholds("Apnea-hypopnea index of less than 5 h-1") == [
-        ("Apnea-hypopnea index", "<", 5.0, None, "h", None)]
+        ("Apnea-hypopnea index", "<", 5.0, None, "/h", None)]  # h-1: per hour
 
 
 def test_duration_is_no_stenosis() -> None:
@@ -494,6 +494,10 @@ def test_blood_pressure_pair_codes() -> None:
 
 @pytest.mark.parametrize(("criterion", "expected"), [
     ("Thrombocytopenia (< 50,000)", [("Platelets", "<", 50000.0, None, "/uL", None)]),
+    ("Hypertriglyceridemic (>400 mg/dl)", [("Triglycerides", ">", 400.0, None, "mg/dL", None)]),
+    ("Hyperglycemia > 250 mg/dL",
+     [("Glucose (serum/plasma)", ">", 250.0, None, "mg/dL", None)]),
+    ("Lymphopenia < 500/mm3", [("Absolute lymphocyte count", "<", 500.0, None, "/uL", None)]),
     ("high blood pressure (>160/100mmHg)",
      [(SBP, ">", 160.0, None, "mm[Hg]", None), (DBP, ">", 100.0, None, "mm[Hg]", None)]),
     ("Fever >= 38.5 C", [("Body temperature", ">=", 38.5, None, "Cel", None)]),

@@ -254,6 +254,9 @@ def test_katal_and_thousands_convert() -> None:
     ("mg/m(2)/day", "mg/m2/d", 11),
     ("mg (2)", "mg", 2),  # not a superscript: a space, and mg takes none
     ("cc per min", "mL/min", 10),
+    ("h-1 or", "/h", 3),  # a negative exponent is a rate: "AHI < 5 h-1"
+    ("min−1", "/min", 5),
+    ("mL.min-1.1.73m-2)", "mL/min/{1.73_m2}", 16),
 ])
 def test_bracketed_superscripts_and_per_spellings(written: str, ucum: str, end: int) -> None:
     found = match_unit(written, 0)
