@@ -81,6 +81,9 @@ def test_same_word_endings_not_opposites() -> None:
     assert same_word("insuffuciency", "insufficiency")
     assert not same_word("hypertension", "hypotension")
     assert not same_word("nephritis", "nephrosis")
+    # a shared stem with two different named endings (same_word.endings)
+    assert not same_word("lymphocytosis", "lymphocytopenia")
+    assert not same_word("hepatitis", "hepatoma")
 
 
 def test_adds_words_and_opposed() -> None:
@@ -142,13 +145,15 @@ def test_curated_synonyms_win() -> None:
     ("Pompe disease", "ICD10CM:E74.02"),
     ("Marfan syndrome", "ICD10CM:Q87.40"),  # "Marfan syndrome, unspecified"
     ("hypercholesterolemic", "ICD10CM:E78.00"),
+    ("hypernatraemia", "ICD10CM:E87.0"),  # no hyponatraemia (opposites)
+    ("lymphocytosis", "ICD10CM:D72.820"),  # "Lymphocytosis (symptomatic)"; no lymphocytopenia
 ])
 def test_codes(coder: ConditionCoder, text: str, code: str) -> None:
     assert _code(coder, text) == code
 
 
 @pytest.mark.parametrize("text", [
-    "informed consent", "ulcers", "disorder", "hypernatraemia", "Healthy",
+    "informed consent", "ulcers", "disorder", "Healthy",
     "childbearing potential", "PRCA", "buccal mucosa", "DM",
 ])
 def test_no_code(coder: ConditionCoder, text: str) -> None:

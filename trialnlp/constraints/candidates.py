@@ -109,6 +109,8 @@ class CandidateRules:
     min_prefix: int = 5
     prefix_slack: int = 3
     word_edits: tuple[tuple[int, int], ...] = ()  # (from this many letters, edits allowed)
+    # word endings that name different things on one stem: lymphocyt-osis / -openia
+    endings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = f"rules/{RULES}"
@@ -161,6 +163,7 @@ class CandidateRules:
                 min_prefix=int(same.get("min_prefix", 5)),
                 prefix_slack=int(same.get("prefix_slack", 3)),
                 word_edits=tuple(sorted((int(n), int(e)) for n, e in same.get("edits") or ())),
+                endings=tuple(str(e).lower() for e in same.get("endings") or ()),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise RuleError(f"rules/{RULES}: missing or malformed field ({error!r})") from error
@@ -175,7 +178,8 @@ class CandidateRules:
                 "free_words": sorted(self.free_words), "modifiers": sorted(self.modifiers),
                 "opposites": [list(pair) for pair in self.opposites],
                 "same_word": {"min_prefix": self.min_prefix, "prefix_slack": self.prefix_slack,
-                              "edits": [list(pair) for pair in self.word_edits]},
+                              "edits": [list(pair) for pair in self.word_edits],
+                              "endings": list(self.endings)},
                 "never": sorted(self.never),
                 "exclude_code_prefixes": list(self.exclude_code_prefixes),
                 "exclude_descriptions": list(self.exclude_descriptions),
@@ -249,10 +253,15 @@ def same_word(a: str, b: str, rules: CandidateRules | None = None) -> bool:
     """Whether two normalised words name the same thing, give or take an ending
     (``pneumoniae``/``pneumonia``, ``immunodepressed``/``immunodepression``: a common
     prefix of ``min_prefix`` letters or more, short of the shorter word by at most
-    ``prefix_slack``) or a misspelling (``same_word.edits``)."""
+    ``prefix_slack``) or a misspelling (``same_word.edits``), unless they end in two
+    different ``same_word.endings`` (``-osis``/``-penia``)."""
     if a == b:
         return True
     rules = rules or candidate_rules()
+    ending_a = next((e for e in rules.endings if a.endswith(e)), None)
+    ending_b = next((e for e in rules.endings if b.endswith(e)), None)
+    if ending_a is not None and ending_b is not None and ending_a != ending_b:
+        return False  # "lymphocytosis" is no "lymphocytopenia", "hepatitis" no "hepatoma"
     shorter = min(len(a), len(b))
     common = 0
     for x, y in zip(a, b, strict=False):
