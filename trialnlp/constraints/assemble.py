@@ -24,6 +24,7 @@ from typing import Any
 
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
+from .abbreviations import long_form_start
 from .subjects import (
     has_content,
     is_duration,
@@ -874,6 +875,25 @@ _IDENTITY = tuple(name for name in Constraint.__dataclass_fields__
 _identity = attrgetter(*_IDENTITY)
 
 
+def _long_forms(text: str, criterion: Criterion, mentions: Sequence[Mention],
+                draft: _Draft) -> None:
+    """A threshold on a bracketed abbreviation spans the long form written before it
+    (``partial pressure of arterial carbon dioxide [PaCO2] > 45``) unless those words name
+    another measure (``abbreviations.py``); a drug or condition word inside is part of
+    the name."""
+    by_start = {m.start: m for m in mentions if m.label in MEASURED}
+    for constraint in draft.constraints:
+        subject = by_start.get(constraint.start) if constraint.value is not None else None
+        if subject is None or constraint.kind not in ("lab", "vital", "score"):
+            continue
+        start = long_form_start(text, criterion.start, subject.start, subject.end)
+        if start is None or any(m.start < subject.start and m.end > start and
+                                m.entry_id != subject.entry_id
+                                for m in mentions if m.label in MEASURED):
+            continue
+        constraint.start, constraint.text = start, text[start : constraint.end]
+
+
 def _distinct(constraints: list[Constraint]) -> list[Constraint]:
     """In reading order, without repeats of the same statement (``chloasma ... chloasma``)."""
     seen: set[tuple[object, ...]] = set()
@@ -908,6 +928,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)
+    _long_forms(text, criterion, mentions, draft)
     for constraint in draft.constraints:
         if constraint.kind in KIND_OF_LABEL.values() and constraint.value is not None and \
                 constraint.qualifier is None and constraint.kind not in NAMED_KINDS.values():
