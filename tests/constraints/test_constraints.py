@@ -633,3 +633,14 @@ def test_a_count_written_over_a_volume_is_per_volume() -> None:
     found = constraints("Platelets must be greater than 70,000 mm(3) and WBC 3000 mm3 or more")
     assert [(c.value, c.unit) for c in found if c.kind == "lab"] == [
         (70000.0, "/uL"), (3000.0, "/uL")]
+
+
+def test_nested_asides_do_not_separate_a_measure_from_its_value() -> None:
+    assert thresholds("Body mass index (BMI; weight [kilogram(kg)]/height^2 [meter square "
+                      "(m^2)]) between 18 and 30 kg/m^2, (inclusive)") == [
+        ("Body mass index", "between", 18.0, 30.0, "kg/m2", None)]
+
+
+def test_a_positive_test_with_a_quantity() -> None:
+    assert thresholds("Hepatitis B surface antigen (HBsAg) positive and <1500 IU/mL.") == [
+        ("Hepatitis B surface antigen", "<", 1500.0, None, "[IU]/mL", None)]

@@ -57,7 +57,7 @@ _GAP = re.compile(
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
-    r"at least|at most)"
+    r"at least|at most|positive and|positive with)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
@@ -67,6 +67,15 @@ _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
 _BOUND_AND = re.compile(r"[ \t]*(?:and|but|&)[ \t]*", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
 _PARENTHETICAL = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def _without_asides(text: str) -> str:
+    """``text`` less its bracketed asides, nested ones too ("(BMI; weight [kg]/height^2)")."""
+    while True:
+        shorter = _PARENTHETICAL.sub(" ", text)
+        if shorter == text:
+            return text
+        text = shorter
 # "> 18 and < 30", "=6.0% (=42 mmol/mol) and =9.0%", "> 10 & < 20", "≥ 135/85 but < 170/105",
 # "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)", "≥ 60 mL/min, or ≥ 50 mL/min if ..."
 _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
@@ -405,10 +414,10 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             if between.count(")") > between.count("("):
                 continue  # inside a parenthetical that closes before the value: an aside
             # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
-            gap = _PARENTHETICAL.sub(" ", between)
+            gap = _without_asides(between)
             if not _GAP.match(gap):  # "creatinine clearance male<120ml/min"
                 unsexed, sex_word = _sex_within(text, mention.end, value.start, people)
-                unsexed = _PARENTHETICAL.sub(" ", unsexed)
+                unsexed = _without_asides(unsexed)
                 if sex_word is not None and _GAP.match(unsexed):
                     gap, gap_sex = unsexed, sex_word.concept
                     draft.sex_qualifiers.append((sex_word.start, sex_word.end))
