@@ -644,3 +644,19 @@ def test_nested_asides_do_not_separate_a_measure_from_its_value() -> None:
 def test_a_positive_test_with_a_quantity() -> None:
     assert thresholds("Hepatitis B surface antigen (HBsAg) positive and <1500 IU/mL.") == [
         ("Hepatitis B surface antigen", "<", 1500.0, None, "[IU]/mL", None)]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Kellgren-Lawrence score at X-ray evaluation > 3;",
+     ("Kellgren-Lawrence grade", ">", 3.0, None, None, None)),
+    ("QTc on ECG > 470 ms", ("QTc interval", ">", 470.0, None, "ms", None)),
+])
+def test_how_a_measure_is_taken_stands_between_it_and_its_value(criterion: str,
+                                                                expected: tuple) -> None:
+    assert thresholds(criterion) == [expected]
+
+
+def test_a_method_phrase_with_a_number_in_it_is_no_gap() -> None:
+    # the 12 of "12 channel" is no value of the QRS width, and no other is read either
+    assert [t for t in thresholds("QRS width in the 12 channel surface ECG =120 ms")
+            if t[2] == 12.0] == []

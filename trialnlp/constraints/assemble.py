@@ -61,6 +61,12 @@ _GAP = re.compile(
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
+# "LVEF by echocardiography >= 50%", "Kellgren-Lawrence score at X-ray evaluation > 3": a
+# short phrase saying how or when it is measured, then the value.
+_METHOD_GAP = re.compile(
+    r"^[\s,]*(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?"
+    r"[A-Za-z][\w/-]*(?:\s+[A-Za-z][\w/-]*){0,2}[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
+    re.IGNORECASE)
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
                         r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
 _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
@@ -427,7 +433,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
                 _grades_no(mention, grade)
-            if _GAP.match(gap) and not timed and not graded and not any(
+            if (_GAP.match(gap) or _METHOD_GAP.match(gap)) and not timed and not graded and not any(
                     v.start >= mention.end and v.end <= value.start for v in values):
                 subject_index = j
             break
