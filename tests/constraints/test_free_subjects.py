@@ -38,6 +38,8 @@ def free(line: str, model: str = "off") -> list[tuple]:
      ("Habitual dietary sodium intake", ">", 3400.0, None, "mg/d")),
     ("systolic blood pressure drop >=20 on standing",
      ("systolic blood pressure drop", ">=", 20.0, None, None)),
+    ("Regular menstrual cycles with duration between 24-35 days",  # a weak word joined
+     ("Regular menstrual cycles with duration", "between", 24.0, 35.0, "d")),
 ])
 def test_the_words_next_to_an_unnamed_threshold_are_its_subject(line: str,
                                                                  expected: tuple) -> None:

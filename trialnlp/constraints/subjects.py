@@ -90,7 +90,9 @@ def subject_before(text: str, low: int, value_start: int) -> Phrase | None:
             index = inner - 1
             continue
         lowered = token.lower()
-        if token in _BREAK or token in ("(", "[") or token[0].isdigit() or \
+        if lowered in rules["weak_joiners"] and taken and not _content(taken):
+            pass  # "cycles with duration between 24-35 days": a weak word says of what
+        elif token in _BREAK or token in ("(", "[") or token[0].isdigit() or \
                 lowered in rules["stop_words"]:
             break
         if lowered == "of" and (not taken or index == 0 or
