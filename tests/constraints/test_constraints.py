@@ -660,3 +660,15 @@ def test_a_method_phrase_with_a_number_in_it_is_no_gap() -> None:
     # the 12 of "12 channel" is no value of the QRS width, and no other is read either
     assert [t for t in thresholds("QRS width in the 12 channel surface ECG =120 ms")
             if t[2] == 12.0] == []
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("HbA1c >= 9% if on triple therapy or >= 10% on diet",
+     [("Hemoglobin A1c", ">=", 9.0, None, "%", None),
+      ("Hemoglobin A1c", ">=", 10.0, None, "%", None)]),
+    ("ALT < 3 x ULN in patients without liver metastases or < 5 x ULN",
+     [("Alanine aminotransferase", "<", 3.0, None, None, "ULN"),
+      ("Alanine aminotransferase", "<", 5.0, None, None, "ULN")]),
+])
+def test_a_second_bound_after_the_case_of_the_first(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected

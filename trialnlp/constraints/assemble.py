@@ -87,6 +87,10 @@ def _without_asides(text: str) -> str:
 _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
                       r"(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?[ \t]*",
                       re.IGNORECASE)
+# Between two bounds of one subject: the case the first is for, then "or" ("= 9% if on
+# triple therapy or = 10% on diet", "= 18 at time of study entry or = 24 at any time").
+_CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at)\b[^;.()\[\]0-9<>=≤≥\n]{1,60}?"
+                           r"[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
 _ASIDE = re.compile(r"^\.(?=[ \t]+(?:and|or|but)\b)|\([^()0-9<>=≤≥]*\)", re.IGNORECASE)
@@ -471,6 +475,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             connector, chained_sex = _sex_within(text, connector_start, value.start, people)
         if not _CHAINED.fullmatch(connector):  # "> 50m (without rehabilitation) or > 100m"
             connector = _ASIDE.sub(" ", connector)
+        if not _CHAINED.fullmatch(connector) and value.op_text and \
+                _CLAUSE_CHAIN.fullmatch(connector):
+            connector = " or "  # "HbA1c = 9% if on triple therapy or = 10% on diet"
         if previous in draft.used_values and value.op == "between" and value.value == 0 and \
                 re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
