@@ -672,3 +672,29 @@ def test_a_method_phrase_with_a_number_in_it_is_no_gap() -> None:
 ])
 def test_a_second_bound_after_the_case_of_the_first(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+def test_clause_reading_matches_the_regex_it_replaces() -> None:
+    """assemble._Clauses answers what scanning the criterion for each threshold answered:
+    the clause start after the last ';'/'.' break and the first condition trigger that no
+    ';', '.' or ':' break follows."""
+    import re
+
+    from trialnlp.constraints.assemble import _CLAUSE_BREAK, _Clauses
+    from trialnlp.types import Criterion
+
+    condition = re.compile(r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|"
+                           r"children|individuals|people))\b(?:(?![;.:](?:\s|$)).)*$",
+                           re.IGNORECASE | re.DOTALL)
+    text = ("x. If ECOG = 2; when weighing < 30 kg: for patients aged 65, BMI > 30.a if. "
+            "when ALT < 3 for those with if")
+    criterion = Criterion(criterion_id="c", section="inclusion", number="1", marker="1.",
+                          path="1", depth=0, text=text, start=0, end=len(text))
+    clauses = _Clauses(text, criterion)
+    for pos in range(1, len(text) + 1):
+        start = 0
+        for match in _CLAUSE_BREAK.finditer(text, 0, pos):
+            start = match.end()
+        assert clauses.start_of(pos) == start, pos
+        found = condition.search(text, start, pos)
+        assert clauses.trigger_before(start, pos) == (found.start() if found else None), pos

@@ -16,9 +16,11 @@ makes the threshold sex-specific.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import accumulate
 from operator import attrgetter
 from typing import Any
 
@@ -112,9 +114,10 @@ _READINGS = re.compile(r"\s*(?:(?:values|counts|levels|measurements|readings|det
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
 _VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
 # "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
-_CONDITION = re.compile(
+_CONDITION_TRIGGER = re.compile(
     r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|children|individuals|people))"
-    r"\b(?:(?![;.:](?:\s|$)).)*$", re.IGNORECASE | re.DOTALL)
+    r"\b", re.IGNORECASE)
+_CONDITION_BREAK = re.compile(r"[;.:](?=\s|\Z)")  # where a condition's clause ends
 # "eligible if aged 18 or older", "included only when ...": the "if" states the requirement.
 _ELIGIBLE_IF = re.compile(r"\b(?:eligible|included|enrolled|allowed|permitted|acceptable|"
                           r"accepted|admitted|qualif(?:y|ies))(?:\s+only)?\s*$", re.IGNORECASE)
@@ -142,6 +145,43 @@ class Mention:
     classes: tuple[tuple[str, int], ...] = ()  # (written form, rank) for classed scores
 
 
+class _Clauses:
+    """Where a criterion's clauses break, and its condition triggers, read once: each
+    threshold asks for its own clause, and a criterion may hold thousands."""
+
+    def __init__(self, text: str, criterion: Criterion) -> None:
+        self.text, self.low = text, criterion.start
+        breaks = list(_CLAUSE_BREAK.finditer(text, criterion.start, criterion.end))
+        self.break_starts = [m.start() for m in breaks]
+        self.break_ends = [m.end() for m in breaks]
+        self.condition_breaks = [m.start() for m in
+                                 _CONDITION_BREAK.finditer(text, criterion.start, criterion.end)]
+        triggers = list(_CONDITION_TRIGGER.finditer(text, criterion.start, criterion.end))
+        self.trigger_starts = [m.start() for m in triggers]
+        self.trigger_ends = [m.end() for m in triggers]
+
+    def start_of(self, pos: int) -> int:
+        """Where the clause holding ``pos`` starts (after the last ``;``/``.`` break
+        before it; one right before ``pos`` counts)."""
+        if pos > self.low and self.text[pos - 1] in ";.":
+            return pos
+        k = bisect_right(self.break_ends, pos)
+        return self.break_ends[k - 1] if k else self.low
+
+    def trigger_before(self, low: int, pos: int) -> int | None:
+        """Where the first condition trigger in ``text[low:pos]`` starts that no ``;``,
+        ``.`` or ``:`` break follows before ``pos``."""
+        if pos > self.low and self.text[pos - 1] in ";.:":
+            return None
+        k = bisect_left(self.condition_breaks, pos - 1)
+        last_break = self.condition_breaks[k - 1] if k else -1
+        i = max(bisect_left(self.trigger_starts, low),
+                bisect_right(self.trigger_ends, last_break))
+        if i < len(self.trigger_starts) and self.trigger_ends[i] <= pos:
+            return self.trigger_starts[i]
+        return None
+
+
 @dataclass(slots=True)
 class _Draft:
     constraints: list[Constraint] = field(default_factory=list)
@@ -151,6 +191,7 @@ class _Draft:
     subject_start: dict[int, int] = field(default_factory=dict)
     # sex words that qualify a threshold ("< 13 g/dL for men"): no sex restriction of their own
     sex_qualifiers: list[tuple[int, int]] = field(default_factory=list)
+    clauses: _Clauses | None = None  # the criterion's, set by assemble()
 
 
 @cache
@@ -329,12 +370,23 @@ def _number_end(value: ValueMention) -> int:
     return value.start + (digits[-1] if digits else len(value.text))
 
 
+def _value_between(values: Sequence[ValueMention], index: int, start: int) -> bool:
+    """Whether a value lies wholly between ``start`` and ``values[index]`` (values are in
+    text order: only those back to ``start`` are read)."""
+    for k in range(index - 1, -1, -1):
+        if values[k].start < start:
+            return False
+        if values[k].end <= values[index].start:
+            return True
+    return False
+
+
 def _subject_after(text: str, value: ValueMention, measured: Sequence[Mention],
-                   gap: re.Pattern[str], limit: int) -> int | None:
-    """The measurement named right after a value (``>7 Metabolic Equivalents``)."""
-    for j, mention in enumerate(measured):
-        if mention.start < _number_end(value):
-            continue
+                   gap: re.Pattern[str], limit: int, starts: Sequence[int]) -> int | None:
+    """The measurement named right after a value (``>7 Metabolic Equivalents``);
+    ``starts``: where each of ``measured`` (in text order) starts."""
+    for j in range(bisect_left(starts, _number_end(value)), len(measured)):
+        mention = measured[j]
         if mention.start >= limit:
             return None
         between = _between(text, value.end, mention.start) if mention.start >= value.end else ""
@@ -393,10 +445,14 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                   measured: Sequence[Mention], values: Sequence[ValueMention], draft: _Draft,
                   windows: Sequence[WindowMention] = ()) -> None:
     people = [m for m in mentions if m.label == "SEX"]
+    # The measured mentions are in text order: those that can touch a value are found by
+    # bisection (a criterion with thousands of values and names stays near linear).
+    starts = [m.start for m in measured]
+    reach = list(accumulate((m.end for m in measured), max, initial=-1))  # furthest end so far
     for index, value in enumerate(values):
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = any(w.start <= value.start < w.end for w in windows)
-        if any(m.start <= value.start < m.end for m in measured) or (
+        if reach[bisect_right(starts, value.start)] > value.start or (
                 not value.op_text and value.unit in TIME_UNITS):
             continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
         following = values[index + 1].start if index + 1 < len(values) else criterion.end
@@ -404,7 +460,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         subject_index = None
         gap_sex: str | None = None
         scored_on = None if in_window else _subject_after(text, value, measured, _SCORED_ON,
-                                                          following)
+                                                          following, starts)
         if scored_on is not None and measured[scored_on].label in ("SCORE", "MEASUREMENT"):
             subject = measured[scored_on]
             constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
@@ -412,7 +468,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             draft.used_values.add(index)
             _bound_before(text, criterion, values, index, subject, draft)
             continue
-        for j in range(len(measured) - 1, -1, -1):
+        for j in range(bisect_left(starts, value.start) - 1, -1, -1):
             mention = measured[j]
             if mention.end > value.start:
                 continue
@@ -437,8 +493,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
                 _grades_no(mention, grade)
-            if (_GAP.match(gap) or _METHOD_GAP.match(gap)) and not timed and not graded and not any(
-                    v.start >= mention.end and v.end <= value.start for v in values):
+            if (_GAP.match(gap) or _METHOD_GAP.match(gap)) and not timed and not graded and \
+                    not _value_between(values, index, mention.end):
                 subject_index = j
             break
         if subject_index is not None:
@@ -520,7 +576,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         # Value first: "<37 weeks of gestation", ">50% stenosis of one vessel".
         after = _subject_after(text, value, measured,
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
-                               following)
+                               following, starts)
         if after is not None and not in_window and value.op_text and \
                 not _grades_no(measured[after], grade) and \
                 not _counts_readings(text, values, index, measured[after]) and \
@@ -710,7 +766,8 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
             kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
             op=value.op, value=value.value, value_max=value.value_max, unit=unit,
             effect=_effect(criterion), criterion_id=criterion.criterion_id,
-            qualifier=_condition_before(text, criterion, value.start, value.end, whole=True)))
+            qualifier=_condition_before(text, criterion, value.start, value.end, whole=True,
+                                        clauses=draft.clauses)))
         draft.used_values.add(index)
 
 
@@ -769,7 +826,7 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
 
 def _condition_before(text: str, criterion: Criterion, start: int, end: int,
-                      whole: bool = False) -> str | None:
+                      whole: bool = False, clauses: _Clauses | None = None) -> str | None:
     """``consent from a parent if < 18 years old``: a threshold introduced by ``if``,
     ``when`` or ``for patients/those/children ...`` in its own clause is the condition
     under which the criterion applies, not a requirement; returned as the qualifier.
@@ -777,17 +834,19 @@ def _condition_before(text: str, criterion: Criterion, start: int, end: int,
     ``whole`` (ages): the trigger may stand several words before the value (``for those
     aged under 21``); otherwise the trigger must introduce the analyte itself
     (``if ECOG=2``, ``when weighing less than 30 kg``)."""
-    clause_start = criterion.start
-    for match in _CLAUSE_BREAK.finditer(text, criterion.start, start):
-        clause_start = match.end()
-    match = _CONDITION.search(text, clause_start, start)
-    if match is None or _ELIGIBLE_IF.search(text, clause_start, match.start()):
+    clauses = clauses or _Clauses(text, criterion)
+    clause_start = clauses.start_of(start)
+    trigger = clauses.trigger_before(clause_start, start)
+    # (the words that make "if" the requirement are short: 80 characters back suffice)
+    if trigger is None or _ELIGIBLE_IF.search(text, max(clause_start, trigger - 80), trigger):
         return None
-    condition = text[match.start() : start]
+    if not whole and start - trigger > 300:
+        return None  # no two words are this long
+    condition = text[trigger:start]
     if re.search(r"[()\[\]]", condition) or (not whole and len(condition.split()) > 2):
         return None  # across brackets, or a clause of its own: not this threshold's condition
     tail = re.match(r"[ \t]*(?:years?[ \t]+)?(?:old|of age)\b", text[end : criterion.end])
-    return text[match.start() : end + (tail.end() if tail else 0)].strip()
+    return text[trigger : end + (tail.end() if tail else 0)].strip()
 
 
 def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool:
@@ -848,32 +907,36 @@ def _results(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
     An analyte with neither (``drugs that affect glucose metabolism``) is no constraint.
     """
+    # Mentions come in text order, so the constraints that can cover one are swept once
+    # (those added here start at their mention: they only reach later mentions).
+    spans = sorted((c.start, c.end) for c in draft.constraints if c.start is not None)
+    taken, reach = 0, -1
+    clauses = draft.clauses or _Clauses(text, criterion)
     for mention in mentions:
-        if mention.label not in MEASURED or any(
-                c.start <= mention.start < c.end for c in draft.constraints):
+        while taken < len(spans) and spans[taken][0] <= mention.start:
+            reach = max(reach, spans[taken][1])
+            taken += 1
+        if mention.label not in MEASURED or reach > mention.start:
             continue
-        clause_start, clause_end = criterion.start, criterion.end
-        for match in _CLAUSE_BREAK.finditer(text, criterion.start, criterion.end):
-            if match.end() <= mention.start:
-                clause_start = match.end()
-            elif match.start() >= mention.end:
-                clause_end = match.start()
-                break
+        k = bisect_right(clauses.break_ends, mention.start)
+        clause_start = clauses.break_ends[k - 1] if k else criterion.start
+        k = bisect_left(clauses.break_starts, mention.end)
+        clause_end = clauses.break_starts[k] if k < len(clauses.break_starts) else criterion.end
         result = _RESULT.search(text, clause_start, clause_end)
         if result is None:
             continue
         constraint = _from_mention(mention, criterion)
         constraint.qualifier = result["r"].lower()
         draft.constraints.append(constraint)
+        if constraint.start is not None and constraint.start <= mention.start:
+            reach = max(reach, constraint.end)
 
 
 def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMention],
                     draft: _Draft) -> None:
     """A window qualifies the constraints before it in its clause (else the next one)."""
     for window in windows:
-        clause_start = criterion.start
-        for match in _CLAUSE_BREAK.finditer(text, criterion.start, window.start):
-            clause_start = match.end()
+        clause_start = (draft.clauses or _Clauses(text, criterion)).start_of(window.start)
         targets = [c for c in draft.constraints
                    if clause_start <= c.start < window.start and c.kind not in ("age", "sex")]
         if not targets:
@@ -939,7 +1002,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
                       key=lambda m: (m.start, -m.end))
     values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
-    draft = _Draft()
+    draft = _Draft(clauses=_Clauses(text, criterion))
     measured = _measured(mentions)  # (both readers of values need them)
     _measurements(text, criterion, mentions, measured, values, draft, windows)
     _split_pairs(text, criterion, values, draft)
@@ -955,7 +1018,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
         if constraint.kind in KIND_OF_LABEL.values() and constraint.value is not None and \
                 constraint.qualifier is None and constraint.kind not in NAMED_KINDS.values():
             constraint.qualifier = _condition_before(text, criterion, constraint.start,
-                                                     constraint.end)
+                                                     constraint.end, clauses=draft.clauses)
     draft.constraints = _distinct(draft.constraints)
     for number, constraint in enumerate(draft.constraints, 1):
         constraint.constraint_id = f"{criterion.criterion_id}#{number}"
