@@ -698,3 +698,15 @@ def test_clause_reading_matches_the_regex_it_replaces() -> None:
         assert clauses.start_of(pos) == start, pos
         found = condition.search(text, start, pos)
         assert clauses.trigger_before(start, pos) == (found.start() if found else None), pos
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("SIRS criteria (* T>38 ºC or <36ºC, HR>90 bpm)",
+     [("Body temperature", ">", 38.0, None, "Cel", None),
+      ("Body temperature", "<", 36.0, None, "Cel", None),
+      ("Heart rate", ">", 90.0, None, "/min", None)]),
+    ("history of fever > 103 degrees F", [("Body temperature", ">", 103.0, None, "[degF]", None)]),
+    ("Protocol 88 C-92 or 85-C", []),  # no comparison, a one-letter unit: no temperature
+])
+def test_degrees_name_body_temperature(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected

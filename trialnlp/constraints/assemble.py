@@ -505,17 +505,6 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 draft.constraints.append(constraint)
             draft.used_values.add(index)
             continue
-        # ">2 alcoholic beverages per day": the unit names what is measured.
-        implied = _implied_by_unit(value.unit)
-        if implied is not None:
-            constraint = Constraint(
-                kind=implied.kind, text=value.text, start=value.start, end=value.end,
-                concept=implied.concept, code=implied.code, op=value.op, value=value.value,
-                value_max=value.value_max, unit=value.unit, relative_to=value.relative_to,
-                effect=_effect(criterion), criterion_id=criterion.criterion_id)
-            draft.constraints.append(constraint)
-            draft.used_values.add(index)
-            continue
         # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
         # "> 35 and < 50 kg/m2": a second bound on the same subjects.
         previous = index - 1
@@ -573,6 +562,20 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 if chained_sex is not None:
                     draft.sex_qualifiers.append((chained_sex.start, chained_sex.end))
                 continue
+        # ">2 alcoholic beverages per day": the unit names what is measured
+        # (after a chained bound: "Temp >38,0 °C or <36,0 °C" is the one temperature).
+        # (a written comparison and a unit of more than a letter: "88 C-92" is no temperature)
+        implied = _implied_by_unit(value.unit) if value.op_text and \
+            len((value.unit_text or "").strip()) > 1 else None
+        if implied is not None:
+            constraint = Constraint(
+                kind=implied.kind, text=value.text, start=value.start, end=value.end,
+                concept=implied.concept, code=implied.code, op=value.op, value=value.value,
+                value_max=value.value_max, unit=value.unit, relative_to=value.relative_to,
+                effect=_effect(criterion), criterion_id=criterion.criterion_id)
+            draft.constraints.append(constraint)
+            draft.used_values.add(index)
+            continue
         # Value first: "<37 weeks of gestation", ">50% stenosis of one vessel".
         after = _subject_after(text, value, measured,
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
