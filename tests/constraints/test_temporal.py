@@ -284,3 +284,15 @@ def test_chia_lines_fast_path_equals_full_scan() -> None:
             assert find_windows(line) == full_scan(line), line
             compared += 1
     assert compared > 500
+
+
+def test_time_since_a_prior_treatment_times_that_treatment() -> None:
+    import trialnlp
+
+    text = ("Inclusion Criteria:\n* PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified "
+            "Chemotherapy: At least 3 weeks since prior radiotherapy and recovered\n")
+    found = list(trialnlp.extract(text, trial_id="T", model="off").iter_constraints())
+    timed = [(c.concept, c.window.relation, c.window.amount, c.window.unit, c.window.anchor)
+             for c in found if c.window is not None]
+    assert timed == [("Radiotherapy", "at_least", 3.0, "wk", "prior_therapy")]
+    assert not [c for c in found if c.kind == "measurement"]  # no "Chemotherapy: >= 3 wk"

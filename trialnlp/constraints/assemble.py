@@ -35,7 +35,7 @@ from .subjects import (
     subject_after,
     subject_before,
 )
-from .temporal import WindowMention
+from .temporal import TREATMENT_ANCHORS, WindowMention
 from .values import ValueMention, pair_op, pair_second
 
 # MEASUREMENT: a model-found measure that no lexicon entry names (kind "measurement").
@@ -937,11 +937,16 @@ def _results(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
 def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMention],
                     draft: _Draft) -> None:
-    """A window qualifies the constraints before it in its clause (else the next one)."""
+    """A window qualifies the constraints before it in its clause (else the next one); a
+    window whose anchor is a treatment it names qualifies that treatment ("At least 4 weeks
+    since prior radiotherapy": the radiotherapy, not what the clause named before)."""
     for window in windows:
         clause_start = (draft.clauses or _Clauses(text, criterion)).start_of(window.start)
-        targets = [c for c in draft.constraints
-                   if clause_start <= c.start < window.start and c.kind not in ("age", "sex")]
+        targets = [c for c in draft.constraints if window.start <= c.start and
+                   c.end <= window.end and c.kind in ("drug", "procedure")] \
+            if window.window.anchor in TREATMENT_ANCHORS else []
+        targets = targets or [c for c in draft.constraints if clause_start <= c.start <
+                              window.start and c.kind not in ("age", "sex")]
         if not targets:
             after = [c for c in draft.constraints if c.start >= window.end and
                      not _CLAUSE_BREAK.search(text, window.end, c.start)

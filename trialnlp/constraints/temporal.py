@@ -51,6 +51,9 @@ def _alt(phrases: Any) -> str:
 
 
 _RULES: dict[str, Any] = load_json("temporal.json")
+# anchors that name the treatment they time ("since prior radiotherapy"): assemble gives
+# the window to the drug or procedure named inside it
+TREATMENT_ANCHORS: frozenset[str] = frozenset(_RULES.get("treatment_anchors", ()))
 _UNITS: dict[str, str] = {
     phrase_key(s): code for code, spellings in _RULES["units"].items() for s in spellings
 }
