@@ -313,19 +313,17 @@ def _mention_at(
     else:
         draft.op, draft.op_text = prefix.op, prefix.text
     if draft.op is None:
-        suffix = _SUFFIX.match(text, draft.end)
+        suffix, ops = _SUFFIX.match(text, draft.end), _SUFFIX_OPS
+        if suffix is None and _GRADED_NUMBER.search(text, max(0, match.start() - 12),
+                                                    match.start()):
+            suffix, ops = _GRADED_SUFFIX.match(text, draft.end), _GRADED_SUFFIX_OPS
         if suffix:
             draft.op, draft.op_text, draft.end = (
-                _SUFFIX_OPS[phrase_key(suffix["op"])],
+                ops[phrase_key(suffix["op"])],
                 suffix["op"],
                 suffix.end(),
             )
             _score_out_of(text, draft)
-        elif _GRADED_NUMBER.search(text, max(0, match.start() - 12), match.start()):
-            graded = _GRADED_SUFFIX.match(text, draft.end)
-            if graded:
-                draft.op, draft.op_text, draft.end = (
-                    _GRADED_SUFFIX_OPS[phrase_key(graded["op"])], graded["op"], graded.end())
     if draft.op is None and draft.tail is None and not _shares_suffix(text, draft):
         return None
     return _finish(text, draft)
