@@ -145,12 +145,26 @@ class Mention:
     classes: tuple[tuple[str, int], ...] = ()  # (written form, rank) for classed scores
 
 
+class _Coverage:
+    """Whether a position lies inside one of some spans, by bisection (a criterion may hold
+    thousands of mentions and constraints)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [start for start, _ in ordered]
+        # the furthest end among the first k spans
+        self.reach = list(accumulate((end for _, end in ordered), max, initial=-1))
+
+    def covers(self, pos: int) -> bool:
+        return self.reach[bisect_right(self.starts, pos)] > pos
+
+
 class _Clauses:
     """Where a criterion's clauses break, and its condition triggers, read once: each
     threshold asks for its own clause, and a criterion may hold thousands."""
 
     def __init__(self, text: str, criterion: Criterion) -> None:
-        self.text, self.low = text, criterion.start
+        self.text, self.low, self.high = text, criterion.start, criterion.end
         breaks = list(_CLAUSE_BREAK.finditer(text, criterion.start, criterion.end))
         self.break_starts = [m.start() for m in breaks]
         self.break_ends = [m.end() for m in breaks]
@@ -168,6 +182,14 @@ class _Clauses:
         k = bisect_right(self.break_ends, pos)
         return self.break_ends[k - 1] if k else self.low
 
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around ``text[start:end]``: from the end of the last break that
+        ends by ``start`` to the first break that starts at or after ``end``."""
+        k = bisect_right(self.break_ends, start)
+        low = self.break_ends[k - 1] if k else self.low
+        k = bisect_left(self.break_starts, end)
+        return low, self.break_starts[k] if k < len(self.break_starts) else self.high
+
     def trigger_before(self, low: int, pos: int) -> int | None:
         """Where the first condition trigger in ``text[low:pos]`` starts that no ``;``,
         ``.`` or ``:`` break follows before ``pos``."""
@@ -184,6 +206,7 @@ class _Clauses:
 
 @dataclass(slots=True)
 class _Draft:
+    clauses: _Clauses  # the criterion's
     constraints: list[Constraint] = field(default_factory=list)
     used_values: set[int] = field(default_factory=set)
     # id(constraint) -> where the subject of a bound restated in other units starts (its
@@ -191,7 +214,6 @@ class _Draft:
     subject_start: dict[int, int] = field(default_factory=dict)
     # sex words that qualify a threshold ("< 13 g/dL for men"): no sex restriction of their own
     sex_qualifiers: list[tuple[int, int]] = field(default_factory=list)
-    clauses: _Clauses | None = None  # the criterion's, set by assemble()
 
 
 @cache
@@ -448,11 +470,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
     # The measured mentions are in text order: those that can touch a value are found by
     # bisection (a criterion with thousands of values and names stays near linear).
     starts = [m.start for m in measured]
-    reach = list(accumulate((m.end for m in measured), max, initial=-1))  # furthest end so far
+    named = _Coverage((m.start, m.end) for m in measured)
     for index, value in enumerate(values):
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = any(w.start <= value.start < w.end for w in windows)
-        if reach[bisect_right(starts, value.start)] > value.start or (
+        if named.covers(value.start) or (
                 not value.op_text and value.unit in TIME_UNITS):
             continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
         following = values[index + 1].start if index + 1 < len(values) else criterion.end
@@ -769,8 +791,8 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
             kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
             op=value.op, value=value.value, value_max=value.value_max, unit=unit,
             effect=_effect(criterion), criterion_id=criterion.criterion_id,
-            qualifier=_condition_before(text, criterion, value.start, value.end, whole=True,
-                                        clauses=draft.clauses)))
+            qualifier=_condition_before(text, criterion, value.start, value.end, draft.clauses,
+                                        whole=True)))
         draft.used_values.add(index)
 
 
@@ -782,16 +804,11 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
                    windows: Sequence[WindowMention], draft: _Draft) -> None:
     """A written comparison nothing else took gets the words next to it as its subject
     (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold."""
-    # Values inside a constraint made before are taken (a dose, an age's span). Those made
-    # here end before the next value, so the spans are read once, in order: a criterion
-    # with thousands of values stays linear.
-    spans = sorted((c.start, c.end) for c in draft.constraints if c.start is not None)
-    taken, reach = 0, -1
+    # Values inside a constraint made before are taken (a dose, an age's span); those made
+    # here end before the next value, so need no reading.
+    taken = _Coverage((c.start, c.end) for c in draft.constraints if c.start is not None)
     for index, value in enumerate(values):
-        while taken < len(spans) and spans[taken][0] <= value.start:
-            reach = max(reach, spans[taken][1])
-            taken += 1
-        if index in draft.used_values or not value.op_text or value.start < reach:
+        if index in draft.used_values or not value.op_text or taken.covers(value.start):
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
@@ -829,7 +846,7 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
 
 def _condition_before(text: str, criterion: Criterion, start: int, end: int,
-                      whole: bool = False, clauses: _Clauses | None = None) -> str | None:
+                      clauses: _Clauses, whole: bool = False) -> str | None:
     """``consent from a parent if < 18 years old``: a threshold introduced by ``if``,
     ``when`` or ``for patients/those/children ...`` in its own clause is the condition
     under which the criterion applies, not a requirement; returned as the qualifier.
@@ -837,7 +854,6 @@ def _condition_before(text: str, criterion: Criterion, start: int, end: int,
     ``whole`` (ages): the trigger may stand several words before the value (``for those
     aged under 21``); otherwise the trigger must introduce the analyte itself
     (``if ECOG=2``, ``when weighing less than 30 kg``)."""
-    clauses = clauses or _Clauses(text, criterion)
     clause_start = clauses.start_of(start)
     trigger = clauses.trigger_before(clause_start, start)
     # (the words that make "if" the requirement are short: 80 characters back suffice)
@@ -910,21 +926,15 @@ def _results(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
     An analyte with neither (``drugs that affect glucose metabolism``) is no constraint.
     """
-    # Mentions come in text order, so the constraints that can cover one are swept once
-    # (those added here start at their mention: they only reach later mentions).
-    spans = sorted((c.start, c.end) for c in draft.constraints if c.start is not None)
-    taken, reach = 0, -1
-    clauses = draft.clauses or _Clauses(text, criterion)
+    # Mentions come in text order: a constraint added here starts at its mention, so it
+    # can cover only later ones, and the furthest end among them is all that is kept.
+    taken = _Coverage((c.start, c.end) for c in draft.constraints if c.start is not None)
+    added = -1
     for mention in mentions:
-        while taken < len(spans) and spans[taken][0] <= mention.start:
-            reach = max(reach, spans[taken][1])
-            taken += 1
-        if mention.label not in MEASURED or reach > mention.start:
+        if mention.label not in MEASURED or taken.covers(mention.start) or \
+                added > mention.start:
             continue
-        k = bisect_right(clauses.break_ends, mention.start)
-        clause_start = clauses.break_ends[k - 1] if k else criterion.start
-        k = bisect_left(clauses.break_starts, mention.end)
-        clause_end = clauses.break_starts[k] if k < len(clauses.break_starts) else criterion.end
+        clause_start, clause_end = draft.clauses.around(mention.start, mention.end)
         result = _RESULT.search(text, clause_start, clause_end)
         if result is None:
             continue
@@ -932,7 +942,7 @@ def _results(text: str, criterion: Criterion, mentions: Sequence[Mention],
         constraint.qualifier = result["r"].lower()
         draft.constraints.append(constraint)
         if constraint.start is not None and constraint.start <= mention.start:
-            reach = max(reach, constraint.end)
+            added = max(added, constraint.end)
 
 
 def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMention],
@@ -941,7 +951,7 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
     window whose anchor is a treatment it names qualifies that treatment ("At least 4 weeks
     since prior radiotherapy": the radiotherapy, not what the clause named before)."""
     for window in windows:
-        clause_start = (draft.clauses or _Clauses(text, criterion)).start_of(window.start)
+        clause_start = draft.clauses.start_of(window.start)
         targets = [c for c in draft.constraints if window.start <= c.start and
                    c.end <= window.end and c.kind in ("drug", "procedure")] \
             if window.window.anchor in TREATMENT_ANCHORS else []
@@ -1026,7 +1036,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
         if constraint.kind in KIND_OF_LABEL.values() and constraint.value is not None and \
                 constraint.qualifier is None and constraint.kind not in NAMED_KINDS.values():
             constraint.qualifier = _condition_before(text, criterion, constraint.start,
-                                                     constraint.end, clauses=draft.clauses)
+                                                     constraint.end, draft.clauses)
     draft.constraints = _distinct(draft.constraints)
     for number, constraint in enumerate(draft.constraints, 1):
         constraint.constraint_id = f"{criterion.criterion_id}#{number}"
