@@ -147,6 +147,7 @@ def test_condition_defined_by_a_transaminase_threshold() -> None:
     ("BMI between 18.5 and 30 kg/m2", ("vital", "between", 18.5, "kg/m2")),
     ("HbA1c no more than 10%", ("lab", "<=", 10.0, "%")),
     ("QTcF > 470 msec", ("lab", ">", 470.0, "ms")),
+    ("CD4+ cell count = or < 200/mm3", ("lab", "<=", 200.0, "/uL")),
 ])
 def test_thresholds_with_units(criterion: str, expected: tuple) -> None:
     found = [c for c in constraints(criterion) if c.value is not None]

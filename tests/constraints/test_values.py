@@ -124,6 +124,8 @@ def test_mention_text_includes_the_comparator() -> None:
         (">/=", ">="),
         ("</=", "<="),
         ("> or =", ">="),
+        ("= or >", ">="),  # legacy CT.gov (AIDS trials of the 1990s)
+        ("= or <", "<="),
         ("greater than or equal to", ">="),
         ("more than", ">"),
         ("greater than", ">"),
