@@ -164,6 +164,24 @@ def test_scores_and_classes() -> None:
     assert [(c.op, c.value) for c in found] == [(">=", 4.0), (">=", 5.0)]
 
 
+def test_a_heading_that_names_the_measure_is_the_subject_of_a_bare_bound() -> None:
+    # PDQ records (legacy CT.gov): the measure is a heading line, its bound the criterion.
+    text = ("Eligibility Criteria:\nPATIENT CHARACTERISTICS:\n\nAge:\n\n  - Over 18\n\n"
+            "Life expectancy:\n\n  - At least 12 weeks\n\nPerformance status:\n\n  - 0-2\n\n"
+            "Chemotherapy:\n\n  - No more than 1 prior regimen\n")
+    trial = trialnlp.extract(text, trial_id="T")
+    found = {c.criterion_id: c for c in trial.iter_constraints()}
+    for c in found.values():
+        assert text[c.start : c.end] == c.text
+    assert summary(found["crit.1"])[:6] == ("age", "Age", ">", 18.0, None, "a")
+    assert found["crit.1"].text == "Over 18"
+    assert summary(found["crit.2"])[:6] == ("score", "Life expectancy", ">=", 12.0, None, "wk")
+    assert found["crit.3"].concept == "ECOG performance status"
+    assert (found["crit.3"].op, found["crit.3"].value, found["crit.3"].value_max) == (
+        "between", 0.0, 2.0)
+    assert "crit.4" not in found or found["crit.4"].kind != "score"  # no measure named
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

@@ -27,6 +27,7 @@ from typing import Any
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
 from .abbreviations import long_form_start
+from .lexicon import analyte_named
 from .subjects import (
     has_content,
     is_duration,
@@ -772,6 +773,16 @@ def _age_cue(text: str, value: ValueMention, criterion: Criterion) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(cue)}(?![a-z])", lowered) for cue in cues)
 
 
+def _age_constraint(text: str, criterion: Criterion, value: ValueMention,
+                    draft: _Draft) -> Constraint:
+    return Constraint(
+        kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
+        op=value.op, value=value.value, value_max=value.value_max, unit=value.unit or "a",
+        effect=_effect(criterion), criterion_id=criterion.criterion_id,
+        qualifier=_condition_before(text, criterion, value.start, value.end, draft.clauses,
+                                    whole=True))
+
+
 def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
           windows: Sequence[WindowMention], draft: _Draft) -> None:
     for index, value in enumerate(values):
@@ -786,14 +797,35 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
             continue
         if not _age_cue(text, value, criterion):
             continue
-        unit = value.unit or "a"
-        draft.constraints.append(Constraint(
-            kind="age", text=value.text, start=value.start, end=value.end, concept="Age",
-            op=value.op, value=value.value, value_max=value.value_max, unit=unit,
-            effect=_effect(criterion), criterion_id=criterion.criterion_id,
-            qualifier=_condition_before(text, criterion, value.start, value.end, draft.clauses,
-                                        whole=True)))
+        draft.constraints.append(_age_constraint(text, criterion, value, draft))
         draft.used_values.add(index)
+
+
+def _heading_subject(text: str, criterion: Criterion, values: Sequence[ValueMention],
+                     draft: _Draft) -> None:
+    """A criterion that is only a bound, under a heading that names the measure: PDQ's
+    "Life expectancy:" / "- At least 12 weeks" and "Age:" / "- Over 18".  The constraint
+    spans the bound (its words); the heading gives its concept and code."""
+    if not criterion.heading or not values or 0 in draft.used_values:
+        return
+    value = values[0]
+    if value.op is None or text[criterion.start : value.start].strip():
+        return
+    heading = " ".join(criterion.heading.split()).rstrip(":： ")
+    if heading.lower() in _person()["age_cues"]:
+        if (value.unit is None and value.relative_to is None) or value.unit in AGE_UNITS:
+            draft.constraints.append(_age_constraint(text, criterion, value, draft))
+            draft.used_values.add(0)
+        return
+    analyte = analyte_named(heading)
+    if analyte is None:
+        return
+    subject = Mention(analyte.kind.upper(), value.start, value.start, "",
+                      concept=analyte.concept, code=analyte.code, entry_id=analyte.id,
+                      unit=analyte.unit)
+    draft.constraints.append(_with_value(_from_mention(subject, criterion), value, text,
+                                         subject))
+    draft.used_values.add(0)
 
 
 _COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
@@ -1027,6 +1059,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
+    _heading_subject(text, criterion, values, draft)
     _free_subjects(text, criterion, mentions, measured, values, windows, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)

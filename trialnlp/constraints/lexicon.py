@@ -222,3 +222,23 @@ def condition_patterns() -> list[dict[str, Any]]:
     """SpanRuler patterns for conditions (label CONDITION; id = condition id)."""
     return [span_pattern(s, "CONDITION", c.id, _is_case_sensitive(s, ()))
             for c in conditions() for s in c.synonyms]
+
+
+@cache
+def _analytes_by_name() -> dict[str, Analyte]:
+    """Every analyte synonym, as written (case-sensitive ones) and lower-cased (the rest)."""
+    table: dict[str, Analyte] = {}
+    for analyte in analytes():
+        for synonym in analyte.synonyms:
+            key = synonym if _is_case_sensitive(synonym, analyte.case_sensitive) else \
+                synonym.lower()
+            table.setdefault(key, analyte)
+    return table
+
+
+def analyte_named(name: str) -> Analyte | None:
+    """The analyte whose synonym ``name`` is in full ("Life expectancy", "ECOG"), or None;
+    whitespace and a closing colon do not count."""
+    words = " ".join(name.split()).rstrip(":： ")
+    table = _analytes_by_name()
+    return table.get(words) or table.get(words.lower())
