@@ -182,6 +182,17 @@ def test_a_heading_that_names_the_measure_is_the_subject_of_a_bare_bound() -> No
     assert "crit.4" not in found or found["crit.4"].kind != "score"  # no measure named
 
 
+def test_a_bound_written_twice_is_two_rows_a_name_said_twice_is_one() -> None:
+    found = constraints("HBV DNA < 2000 IU/ml (Subgroup 1) or HBsAg-negative with "
+                        "HBV DNA < 2000 IU/ml (Subgroup 2)")
+    bounds = [c for c in found if c.concept == "Hepatitis B virus DNA (viral load)"]
+    assert [(c.op, c.value, c.unit) for c in bounds] == [("<", 2000.0, "[IU]/mL")] * 2
+    assert bounds[0].start != bounds[1].start
+    names = [c for c in constraints("Melasma; chloasma of the face, or melasma after pregnancy")
+             if c.kind == "condition" and c.text.lower() == "melasma"]
+    assert len(names) == 1
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

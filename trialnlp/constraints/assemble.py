@@ -1030,14 +1030,20 @@ def _long_forms(text: str, criterion: Criterion, mentions: Sequence[Mention],
 
 
 def _distinct(constraints: list[Constraint]) -> list[Constraint]:
-    """In reading order, without repeats of the same statement (``chloasma ... chloasma``)."""
-    seen: set[tuple[object, ...]] = set()
+    """In reading order, without repeats of the same statement: a name said again
+    (``chloasma ... chloasma``) or one bound read twice from the same words.  A bound
+    written again elsewhere is a statement of its own ("HBV DNA < 2000 IU/ml (Subgroup 1)
+    or ... HBV DNA < 2000 IU/ml (Subgroup 2)"): its row points at its own words."""
+    seen: dict[tuple[object, ...], list[Constraint]] = {}
     kept = []
     for constraint in sorted(constraints, key=lambda c: (c.start or 0, c.end or 0)):
-        identity = _identity(constraint)
-        if identity not in seen:
-            seen.add(identity)
-            kept.append(constraint)
+        same = seen.setdefault(_identity(constraint), [])
+        if same and (constraint.value is None or constraint.start is None or any(
+                k.start is None or (k.start < constraint.end and constraint.start < k.end)
+                for k in same)):
+            continue
+        same.append(constraint)
+        kept.append(constraint)
     return kept
 
 
