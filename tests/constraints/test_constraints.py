@@ -680,6 +680,10 @@ def test_a_positive_test_with_a_quantity() -> None:
     ("Kellgren-Lawrence score at X-ray evaluation > 3;",
      ("Kellgren-Lawrence grade", ">", 3.0, None, None, None)),
     ("QTc on ECG > 470 ms", ("QTc interval", ">", 470.0, None, "ms", None)),
+    ("FEV1 at Visit 1 (Screening) >=80% predicted",
+     ("Forced expiratory volume in 1 second", ">=", 80.0, None, "%{predicted}", None)),
+    ("estradiol at time of ovulation trigger is > 5000 pg/ml",
+     ("Estradiol", ">", 5000.0, None, "pg/mL", None)),
 ])
 def test_how_a_measure_is_taken_stands_between_it_and_its_value(criterion: str,
                                                                 expected: tuple) -> None:

@@ -64,11 +64,13 @@ _GAP = re.compile(
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
-# "LVEF by echocardiography >= 50%", "Kellgren-Lawrence score at X-ray evaluation > 3": a
-# short phrase saying how or when it is measured, then the value.
+# "LVEF by echocardiography >= 50%", "Kellgren-Lawrence score at X-ray evaluation > 3",
+# "FEV1 at Visit 1 (Screening) >=80%", "estradiol at time of ovulation trigger is > 5000":
+# a short phrase saying how or when it is measured, then the value.
 _METHOD_GAP = re.compile(
     r"^[\s,]*(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?"
-    r"[A-Za-z][\w/-]*(?:\s+[A-Za-z][\w/-]*){0,2}[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
+    r"[A-Za-z][\w/-]*(?:\s+(?:[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
+    r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
     re.IGNORECASE)
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
                         r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
