@@ -193,6 +193,30 @@ def test_a_bound_written_twice_is_two_rows_a_name_said_twice_is_one() -> None:
     assert len(names) == 1
 
 
+def test_a_bare_bound_under_a_criterion_takes_the_one_measure_the_parent_names() -> None:
+    text = ("Inclusion Criteria:\n"
+            "  - If younger, WBC must be 1 of the following:\n"
+            "      - Greater than 40,000/mm^3 (for boys age 10 or girls age 14)\n"
+            "  - SGOT no greater than 3 times normal\n"
+            "      - No greater than 5 times normal if liver metastases present\n"
+            "  - CD4 count at least 200 cells/mm3 and one of the following:\n"
+            "      - No more than 2 prior regimens\n"
+            "      - Less than 10% weight loss\n"
+            "      - Less than 100 cells/mm3\n")
+    trial = trialnlp.extract(text, trial_id="T")
+    valued = {(c.criterion_id, c.concept, c.op, c.value, c.unit, c.relative_to)
+              for c in trial.iter_constraints() if c.value is not None}
+    assert ("inc.1.1", "Leukocytes (white blood cell count)", ">", 40000.0, "/uL",
+            None) in valued
+    assert ("inc.2.1", "Aspartate aminotransferase", "<=", 5.0, None, "ULN") in valued
+    assert ("inc.3.3", "CD4+ T-cell count", "<", 100.0, "/uL", None) in valued
+    # bounds with a measure of their own are not the parent's
+    assert not {v for v in valued if v[0] in ("inc.3.1", "inc.3.2")
+                and v[1] == "CD4+ T-cell count"}
+    for c in trial.iter_constraints():
+        assert text[c.start : c.end] == c.text
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

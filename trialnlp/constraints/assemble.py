@@ -803,12 +803,26 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         draft.used_values.add(index)
 
 
-def _heading_subject(text: str, criterion: Criterion, values: Sequence[ValueMention],
-                     draft: _Draft) -> None:
-    """A criterion that is only a bound, under a heading that names the measure: PDQ's
-    "Life expectancy:" / "- At least 12 weeks" and "Age:" / "- Over 18".  The constraint
-    spans the bound (its words); the heading gives its concept and code."""
-    if not criterion.heading or not values or 0 in draft.used_values:
+# After a bound that stands alone: nothing, a bracket or stop, or a case it applies in
+# ("if liver metastases present"); not the words of a measure of its own ("2 prior regimens").
+_BOUND_ALONE = re.compile(
+    r"\s*(?:$|[(\[;,.:]|(?:if|in|for|unless|except|when|with|without|on|at|or|and|but|per|"
+    r"by|during|within)\b)", re.IGNORECASE)
+
+
+def one_measure(mentions: Sequence[Mention]) -> Mention | None:
+    """The one lab, vital or score a criterion names (however often), else None."""
+    named = {m.entry_id: m for m in mentions if m.label in MEASURED and m.entry_id}
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMention],
+                   parent: Mention | None, draft: _Draft) -> None:
+    """A criterion that is only a bound takes its measure from above: a heading that names
+    it (PDQ's "Life expectancy:" / "- At least 12 weeks", "Age:" / "- Over 18"), else the
+    one measure its parent criterion names ("If younger, WBC must be 1 of the following:"
+    / "- Greater than 40,000/mm^3").  The constraint spans the bound (its words)."""
+    if not values or 0 in draft.used_values or (not criterion.heading and parent is None):
         return
     value = values[0]
     if value.op is None or text[criterion.start : value.start].strip():
@@ -819,12 +833,18 @@ def _heading_subject(text: str, criterion: Criterion, values: Sequence[ValueMent
             draft.constraints.append(_age_constraint(text, criterion, value, draft))
             draft.used_values.add(0)
         return
-    analyte = analyte_named(heading)
-    if analyte is None:
+    analyte = analyte_named(heading) if heading else None
+    if analyte is not None:
+        subject = Mention(analyte.kind.upper(), value.start, value.start, "",
+                          concept=analyte.concept, code=analyte.code, entry_id=analyte.id,
+                          unit=analyte.unit)
+    elif parent is not None and _BOUND_ALONE.match(text, value.end, criterion.end) and not (
+            value.unit in TIME_UNITS and parent.unit not in (None, *TIME_UNITS)) and not (
+            value.unit or "").startswith("{"):  # "2 prior regimens": a count of its own
+        subject = Mention(parent.label, value.start, value.start, "", concept=parent.concept,
+                          code=parent.code, entry_id=parent.entry_id, unit=parent.unit)
+    else:
         return
-    subject = Mention(analyte.kind.upper(), value.start, value.start, "",
-                      concept=analyte.concept, code=analyte.code, entry_id=analyte.id,
-                      unit=analyte.unit)
     draft.constraints.append(_with_value(_from_mention(subject, criterion), value, text,
                                          subject))
     draft.used_values.add(0)
@@ -1054,8 +1074,10 @@ def _in_criterion(criterion: Criterion, start: int, end: int) -> bool:
 
 
 def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
-             values: Iterable[ValueMention], windows: Iterable[WindowMention]) -> list[Constraint]:
-    """The constraints of one criterion; ``mentions``/``values``/``windows`` use text offsets."""
+             values: Iterable[ValueMention], windows: Iterable[WindowMention],
+             parent: Mention | None = None) -> list[Constraint]:
+    """The constraints of one criterion; ``mentions``/``values``/``windows`` use text offsets.
+    ``parent``: the one measure the parent criterion names (:func:`one_measure`)."""
     mentions = sorted((m for m in mentions if _in_criterion(criterion, m.start, m.end)),
                       key=lambda m: (m.start, -m.end))
     values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
@@ -1067,7 +1089,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _classed_scores(text, criterion, mentions, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
-    _heading_subject(text, criterion, values, draft)
+    _subject_above(text, criterion, values, parent, draft)
     _free_subjects(text, criterion, mentions, measured, values, windows, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)

@@ -22,7 +22,7 @@ from spacy.util import minibatch
 
 from ..criteria.component import criteria_of
 from ..extensions import doc_text
-from .assemble import Mention, assemble
+from .assemble import Mention, assemble, one_measure
 from .candidates import code_constraints
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions
@@ -115,7 +115,8 @@ def mention_of(span: Span, text: str | None = None) -> Mention:
 MODEL_MODES = ("gaps", "values", "all", "off")
 MODEL_SPANS_KEY = "trialnlp_model_entities"
 Entity = tuple[str, int, int, str]  # label, start, end (in the criterion's text), text
-_Gap = tuple[Any, list[Any], list[Any]]  # criterion, its values, its windows
+# criterion, its values, its windows, the measure its parent names
+_Gap = tuple[Any, list[Any], list[Any], Mention | None]
 NER_BATCH = 256  # criteria per batch of the NER model (faster than its default of 1,000)
 
 
@@ -226,7 +227,7 @@ class ConstraintBuilder:
                 pending.append((doc, text, mentions, gaps))
         if pending and self.load_model() is not None:
             texts = [text[criterion.start : criterion.end]
-                     for _, text, _, gaps in pending for criterion, _, _ in gaps]
+                     for _, text, _, gaps in pending for criterion, _, _, _ in gaps]
             found = iter(self._entities(texts))
             for doc, text, mentions, gaps in pending:
                 self._fill_gaps(doc, text, mentions, gaps, [next(found) for _ in gaps])
@@ -242,6 +243,7 @@ class ConstraintBuilder:
         mentions = sorted(mentions, key=lambda m: m.start)
         starts = [m.start for m in mentions]
         gaps = []
+        named: dict[str, Mention | None] = {}  # criterion id -> the one measure it names
         for top in criteria_of(doc):
             for criterion in top.walk():
                 own = text[criterion.start : criterion.end]
@@ -252,11 +254,14 @@ class ConstraintBuilder:
                            for w in find_windows(own)] if _may_hold_windows(own) else []
                 inside = mentions[bisect_left(starts, criterion.start):
                                   bisect_right(starts, criterion.end)]
-                criterion.constraints = assemble(text, criterion, inside, values, windows)
+                parent = named.get(criterion.parent_id) if criterion.parent_id else None
+                named[criterion.criterion_id] = one_measure(inside)
+                criterion.constraints = assemble(text, criterion, inside, values, windows,
+                                                 parent)
                 if mode == "all" or (mode in ("gaps", "values") and gap_in(
                         text, criterion.start, criterion.end, inside,
                         criterion.constraints, values, empty=mode == "gaps")):
-                    gaps.append((criterion, values, windows))
+                    gaps.append((criterion, values, windows, parent))
         return mentions, gaps
 
     def _entities(self, texts: list[str]) -> list[tuple[Entity, ...]]:
@@ -286,7 +291,7 @@ class ConstraintBuilder:
                    found_in: list[tuple[Entity, ...]]) -> None:
         """Assemble the gap criteria again with the model's mentions."""
         entities = [(label, start + criterion.start, end + criterion.start, words)
-                    for (criterion, _, _), found in zip(gaps, found_in, strict=True)
+                    for (criterion, _, _, _), found in zip(gaps, found_in, strict=True)
                     for label, start, end, words in found]
         found = model_mentions(entities, mentions)
         if not found:
@@ -297,11 +302,11 @@ class ConstraintBuilder:
         found = sorted(found, key=lambda m: m.start)
         rule_starts = [m.start for m in mentions]
         found_starts = [m.start for m in found]
-        for criterion, values, windows in gaps:
+        for criterion, values, windows, parent in gaps:
             low, high = criterion.start, criterion.end
             near = [*mentions[bisect_left(rule_starts, low):bisect_right(rule_starts, high)],
                     *found[bisect_left(found_starts, low):bisect_right(found_starts, high)]]
-            criterion.constraints = assemble(text, criterion, near, values, windows)
+            criterion.constraints = assemble(text, criterion, near, values, windows, parent)
 
     def _with_context(self, doc: Doc, found: list[Mention]) -> list[Mention]:
         """ConText modifiers for the model's mentions (in their own span group)."""
