@@ -40,6 +40,10 @@ def free(line: str, model: str = "off") -> list[tuple]:
      ("systolic blood pressure drop", ">=", 20.0, None, None)),
     ("Regular menstrual cycles with duration between 24-35 days",  # a weak word joined
      ("Regular menstrual cycles with duration", "between", 24.0, 35.0, "d")),
+    # a percentage says what it is a share of right after it
+    ("More than 10% blasts in the bone marrow", ("blasts", ">", 10.0, None, "%")),
+    ("Ischemia in the presence of >50% de novo stenosis",
+     ("de novo stenosis", ">", 50.0, None, "%")),
 ])
 def test_the_words_next_to_an_unnamed_threshold_are_its_subject(line: str,
                                                                  expected: tuple) -> None:

@@ -870,8 +870,9 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         phrase = subject_before(text, low, value.start)
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
-        phrase = phrase or subject_after(
-            text, value.end, high, counted=value.unit is None and value.relative_to is None)
+        # what a bare number or a percentage counts follows it ("> 20% blasts")
+        counted = value.unit in (None, "%") and value.relative_to is None
+        phrase = phrase or subject_after(text, value.end, high, counted=counted)
         if phrase is None:
             continue
         if any(w.start <= value.start < w.end for w in windows) and not is_duration(phrase):
