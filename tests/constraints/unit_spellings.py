@@ -19,6 +19,8 @@ SPELLINGS: list[tuple[str, str]] = [
     ('kg/m2', 'kg/m2'),
     ('kg/m²', 'kg/m2'),
     ('kg/m^2', 'kg/m2'),
+    ('kilogram/square meter', 'kg/m2'),
+    ('kilogram per meter square', 'kg/m2'),
     ('ml/min/1.73m2', 'mL/min/{1.73_m2}'),
     ('mL/min/1.73 m²', 'mL/min/{1.73_m2}'),
     ('mg/d', 'mg/d'),
