@@ -209,6 +209,9 @@ def test_a_bare_bound_under_a_criterion_takes_the_one_measure_the_parent_names()
     assert ("inc.1.1", "Leukocytes (white blood cell count)", ">", 40000.0, "/uL",
             None) in valued
     assert ("inc.2.1", "Aspartate aminotransferase", "<=", 5.0, None, "ULN") in valued
+    (conditional,) = [c for c in trial.iter_constraints() if c.criterion_id == "inc.2.1"
+                      and c.value is not None]
+    assert conditional.qualifier == "if liver metastases present"
     assert ("inc.3.3", "CD4+ T-cell count", "<", 100.0, "/uL", None) in valued
     # bounds with a measure of their own are not the parent's
     assert not {v for v in valued if v[0] in ("inc.3.1", "inc.3.2")

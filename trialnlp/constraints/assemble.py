@@ -845,8 +845,10 @@ def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMentio
                           code=parent.code, entry_id=parent.entry_id, unit=parent.unit)
     else:
         return
-    draft.constraints.append(_with_value(_from_mention(subject, criterion), value, text,
-                                         subject))
+    constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
+    # "No greater than 5 times normal if liver metastases present": the case it holds in
+    constraint.qualifier = _qualifier(text, value, criterion.end)
+    draft.constraints.append(constraint)
     draft.used_values.add(0)
 
 
