@@ -220,6 +220,13 @@ def test_a_bare_bound_under_a_criterion_takes_the_one_measure_the_parent_names()
         assert text[c.start : c.end] == c.text
 
 
+def test_a_dipstick_grade_gets_no_unit_of_the_analyte() -> None:
+    (grade,) = [c for c in constraints("proteinuria ≥2+ on urine dipstick test")
+                if c.value is not None]
+    assert (grade.concept, grade.op, grade.value, grade.unit) == ("Protein (urine)", ">=", 2.0,
+                                                                  None)
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

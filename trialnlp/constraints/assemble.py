@@ -243,7 +243,8 @@ def _with_value(constraint: Constraint, value: ValueMention, text: str,
     start = min(constraint.start, value.start)
     end = max(constraint.end, value.end)
     unit = value.unit if value.unit is not None or value.relative_to else (
-        _bare_unit(subject, value.value) if subject is not None else None)
+        _bare_unit(subject, value.value) if subject is not None and
+        text[_number_end(value) : _number_end(value) + 1] != "+" else None)  # dipstick "2+"
     if unit in _VOLUMES and subject is not None and subject.unit in _COUNT_UNITS:
         unit = "/uL"  # "platelets greater than 70,000 mm(3)": a count per cubic millimetre
     return replace(constraint, op=value.op, value=value.value, value_max=value.value_max,
