@@ -227,6 +227,18 @@ def test_a_dipstick_grade_gets_no_unit_of_the_analyte() -> None:
                                                                   None)
 
 
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Minimum life expectancy of 12 weeks", ("Life expectancy", ">=", 12.0, "wk")),
+    ("minimum weight of 50 kg", ("Body weight", ">=", 50.0, "kg")),
+    ("a maximum PSA of 10 ng/mL", ("Prostate specific antigen", "<=", 10.0, "ng/mL")),
+    ("weight of 50 kg", ("Body weight", "=", 50.0, "kg")),  # no limit word: as written
+])
+def test_a_limit_word_framing_the_measure_is_the_comparison(criterion: str,
+                                                            expected: tuple) -> None:
+    assert [(c.concept, c.op, c.value, c.unit) for c in constraints(criterion)
+            if c.value is not None] == [expected]
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

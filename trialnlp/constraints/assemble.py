@@ -467,6 +467,19 @@ def _measured(mentions: Sequence[Mention]) -> list[Mention]:
     return measured
 
 
+# "minimum weight of 50 kg", "a maximum BMI of 35": the limit word frames the measure and
+# the number, which has no comparator of its own.
+_FRAMED = re.compile(r"\b(?:a\s+)?(?P<w>minimum|maximum|min\.|max\.)\s+"
+                     r"(?:[\w-]+\s+){1,4}of\s*$", re.IGNORECASE)
+
+
+def _framed_op(text: str, criterion: Criterion, value: ValueMention) -> str | None:
+    if value.op_text or value.op not in (None, "="):
+        return None
+    match = _FRAMED.search(text, max(criterion.start, value.start - 60), value.start)
+    return None if match is None else (">=" if match["w"].lower().startswith("min") else "<=")
+
+
 def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                   measured: Sequence[Mention], values: Sequence[ValueMention], draft: _Draft,
                   windows: Sequence[WindowMention] = ()) -> None:
@@ -478,8 +491,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
     for index, value in enumerate(values):
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = any(w.start <= value.start < w.end for w in windows)
+        framed = _framed_op(text, criterion, value)
+        if framed is not None:  # "Minimum life expectancy of 12 weeks"
+            value = replace(value, op=framed)
         if named.covers(value.start) or (
-                not value.op_text and value.unit in TIME_UNITS):
+                not value.op_text and framed is None and value.unit in TIME_UNITS):
             continue  # a measurement's name or timing: "2-hour C-peptide", "FEV1 in 1 s"
         following = values[index + 1].start if index + 1 < len(values) else criterion.end
         grade = _is_grade(text, value)
