@@ -239,6 +239,22 @@ def test_a_limit_word_framing_the_measure_is_the_comparison(criterion: str,
             if c.value is not None] == [expected]
 
 
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("18 ≤ BMI ≤ 28 kg/m2", [("Body mass index", ">=", 18.0, "kg/m2"),
+                             ("Body mass index", "<=", 28.0, "kg/m2")]),
+    ("130mmHg=SBP<180mmHg and 80mmHg=DBP<110mmHg",
+     [("Systolic blood pressure", ">=", 130.0, "mm[Hg]"),
+      ("Systolic blood pressure", "<", 180.0, "mm[Hg]"),
+      ("Diastolic blood pressure", ">=", 80.0, "mm[Hg]"),
+      ("Diastolic blood pressure", "<", 110.0, "mm[Hg]")]),
+    ("6 <= antral follicle count (AFC) <= 16", [("Antral follicle count", ">=", 6.0, None),
+                                                ("Antral follicle count", "<=", 16.0, None)]),
+])
+def test_a_lower_bound_written_before_the_measure(criterion: str, expected: list) -> None:
+    assert [(c.concept, c.op, c.value, c.unit) for c in constraints(criterion)
+            if c.value is not None] == expected
+
+
 def test_analyte_without_value_or_result_is_no_constraint() -> None:
     assert [c for c in constraints("drugs that affect glucose metabolism") if c.kind == "lab"] == []
     serology = one("HIV antibody test positive", "lab", "Exclusion Criteria")

@@ -489,6 +489,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
     starts = [m.start for m in measured]
     named = _Coverage((m.start, m.end) for m in measured)
     for index, value in enumerate(values):
+        if index in draft.used_values:
+            continue  # a lower bound written before its measure ("80mmHg=DBP<110mmHg")
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = any(w.start <= value.start < w.end for w in windows)
         framed = _framed_op(text, criterion, value)
@@ -645,6 +647,42 @@ def _slash_pairs() -> dict[tuple[str, str | None], tuple[Any, Any]]:
     by_id = {analyte.id: analyte for analyte in analytes()}
     return {(a.concept, a.code): (by_id[a.extra["slash_pair"][0]], by_id[a.extra["slash_pair"][1]])
             for a in analytes() if a.extra.get("slash_pair")}
+
+
+# "18 ≤ BMI ≤ 28 kg/m2", "25<BMI<35", "130mmHg=SBP<180mmHg": a lower bound written before
+# the measure, pointing at it (Chia's "=" is a lost "≤").
+_LOWER_BEFORE = re.compile(r"(?<![\w.,])(?P<n>\d+(?:[.,]\d+)?)[ \t]*"
+                           r"(?P<u>%|[a-zA-Z]{1,5}(?:/[a-zA-Z0-9]{1,4})?)?"
+                           r"[ \t]*(?P<op>≤|<=|=<|<|=)[ \t]*$")
+_UPPER_AFTER = re.compile(r"(?:[ \t]*\([^()]{1,15}\))?[ \t]*(?=(?:≤|<=|=<|<|=)[ \t]*\d)")
+_FLIPPED = {"<": ">", "≤": ">=", "<=": ">=", "=<": ">=", "=": ">="}
+
+
+def _lower_bounds_before(text: str, criterion: Criterion, measured: Sequence[Mention],
+                         values: Sequence[ValueMention], draft: _Draft) -> None:
+    for mention in measured:
+        after = _UPPER_AFTER.match(text, mention.end, criterion.end)
+        if after is None:
+            continue
+        match = _LOWER_BEFORE.search(text, max(criterion.start, mention.start - 24),
+                                     mention.start)
+        if match is None:
+            continue
+        upper = next((v for v in values if v.start >= mention.end and v.op_text), None)
+        if upper is None or upper.start != after.end():
+            continue
+        written = [v for v in values if v.start <= match.start("n") < v.end]
+        number = float(match["n"].replace(",", "."))
+        unit = written[0].unit if written and written[0].unit else (
+            upper.unit or _bare_unit(mention, number))
+        if match["u"] and not written:
+            continue  # a letter run after the number that is no unit ("2 = or < 55")
+        constraint = replace(_from_mention(mention, criterion), op=_FLIPPED[match["op"]],
+                             value=number, unit=unit, relative_to=upper.relative_to,
+                             start=match.start(), end=mention.end,
+                             text=text[match.start() : mention.end])
+        draft.constraints.append(constraint)
+        draft.used_values.update(i for i, v in enumerate(values) if v in written)
 
 
 def _split_pairs(text: str, criterion: Criterion, values: Sequence[ValueMention],
@@ -1104,6 +1142,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
     draft = _Draft(clauses=_Clauses(text, criterion))
     measured = _measured(mentions)  # (both readers of values need them)
+    _lower_bounds_before(text, criterion, measured, values, draft)
     _measurements(text, criterion, mentions, measured, values, draft, windows)
     _split_pairs(text, criterion, values, draft)
     _classed_scores(text, criterion, mentions, draft)
