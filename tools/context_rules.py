@@ -43,7 +43,10 @@ def main() -> None:
     defaults = ConText(spacy.blank("en"), rules="default").rules
     data = json.loads(RULES.read_text(encoding="utf-8"))
     rules = []
+    dropped = {rule["literal"].lower() for rule in data.get("dropped_defaults", [])}
     for rule in defaults:
+        if rule.literal.lower() in dropped:
+            continue
         base = {"category": rule.category, "direction": rule.direction}
         if rule.max_scope is not None:
             base["max_scope"] = rule.max_scope

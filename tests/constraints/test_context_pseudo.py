@@ -103,3 +103,24 @@ def test_a_new_clause_ends_a_negation(text: str, negated: str, plain: str) -> No
     second = [c for t, c in found.items() if plain in t]
     assert first and second, found
     assert all(c.negated for c in first) and not any(c.negated for c in second)
+
+
+def test_a_label_colon_no_negates_what_follows_not_the_paragraph_before() -> None:
+    # A PDQ paragraph in one line: "Cardiovascular: No CHF" once negated every lab before it
+    # (medspaCy's backward ": no" rule, dropped in rules/context.json), and "Sex: Not
+    # specified" the score after it.
+    trial = trialnlp.extract(
+        "Eligibility Criteria:\nPATIENT CHARACTERISTICS: Age: Over 70 Sex: Not specified "
+        "Performance status: ECOG 0-2 Hematopoietic: WBC at least 3,000 Platelets at least "
+        "100,000 Cardiovascular: No congestive heart failure")
+    negated = {c.text: c.negated for c in trial.iter_constraints()}
+    assert negated["congestive heart failure"] is True
+    assert negated["WBC at least 3,000"] is False
+    assert negated["Platelets at least 100,000"] is False
+    assert negated["ECOG 0-2"] is False
+
+
+def test_a_label_left_unspecified_is_no_requirement() -> None:
+    trial = trialnlp.extract("Eligibility Criteria:\nPATIENT CHARACTERISTICS: Menopausal "
+                             "status: Not specified Chemotherapy: Not specified")
+    assert [c.concept for c in trial.iter_constraints()] == []

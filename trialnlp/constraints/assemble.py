@@ -788,6 +788,11 @@ def _set_dose(constraint: Constraint, value: ValueMention, text: str) -> None:
     constraint.text = text[constraint.start : constraint.end]
 
 
+# PDQ's "Menopausal status: Not specified": a label the record leaves open, no requirement.
+_UNSPECIFIED = re.compile(r"[ \t]*(?:status)?[ \t]*:\s*(?:not specified|any(?: status)?|"
+                          r"not applicable|unspecified)\b", re.IGNORECASE)
+
+
 def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
            values: Sequence[ValueMention], draft: _Draft) -> None:
     """Drugs (with doses), conditions, procedures, pregnancy and lactation.
@@ -796,7 +801,8 @@ def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
     ``≤20 mg prednisone``), then where it follows (``prednisone ≥40mg/ day``,
     ``MTX(≤15 mg/ week)``), never across another mention or a clause break.
     """
-    named = [m for m in mentions if m.label in NAMED_KINDS]
+    named = [m for m in mentions if m.label in NAMED_KINDS and
+             not _UNSPECIFIED.match(text, m.end, criterion.end)]
     constraints = [_from_mention(m, criterion) for m in named]
     drugs = [i for i, m in enumerate(named) if m.label in ("DRUG", "DRUG_CLASS")]
     for i in drugs:
