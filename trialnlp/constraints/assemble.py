@@ -27,7 +27,7 @@ from typing import Any
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
 from .abbreviations import long_form_start
-from .lexicon import analyte_named
+from .lexicon import analyte_named, name_words
 from .subjects import (
     has_content,
     is_duration,
@@ -242,9 +242,10 @@ def _with_value(constraint: Constraint, value: ValueMention, text: str,
                 subject: Mention | None = None) -> Constraint:
     start = min(constraint.start, value.start)
     end = max(constraint.end, value.end)
+    number_end = _number_end(value)
     unit = value.unit if value.unit is not None or value.relative_to else (
         _bare_unit(subject, value.value) if subject is not None and
-        text[_number_end(value) : _number_end(value) + 1] != "+" else None)  # dipstick "2+"
+        text[number_end : number_end + 1] != "+" else None)  # dipstick "2+"
     if unit in _VOLUMES and subject is not None and subject.unit in _COUNT_UNITS:
         unit = "/uL"  # "platelets greater than 70,000 mm(3)": a count per cubic millimetre
     return replace(constraint, op=value.op, value=value.value, value_max=value.value_max,
@@ -660,6 +661,7 @@ _FLIPPED = {"<": ">", "≤": ">=", "<=": ">=", "=<": ">=", "=": ">="}
 
 def _lower_bounds_before(text: str, criterion: Criterion, measured: Sequence[Mention],
                          values: Sequence[ValueMention], draft: _Draft) -> None:
+    starts = [v.start for v in values]  # values are in text order
     for mention in measured:
         after = _UPPER_AFTER.match(text, mention.end, criterion.end)
         if after is None:
@@ -668,21 +670,28 @@ def _lower_bounds_before(text: str, criterion: Criterion, measured: Sequence[Men
                                      mention.start)
         if match is None:
             continue
-        upper = next((v for v in values if v.start >= mention.end and v.op_text), None)
-        if upper is None or upper.start != after.end():
+        # the upper bound is the first written comparison after the measure, right there
+        k = bisect_left(starts, mention.end)
+        while k < len(values) and not values[k].op_text:
+            k += 1
+        if k == len(values) or values[k].start != after.end():
             continue
-        written = [v for v in values if v.start <= match.start("n") < v.end]
-        number = float(match["n"].replace(",", "."))
-        unit = written[0].unit if written and written[0].unit else (
-            upper.unit or _bare_unit(mention, number))
-        if match["u"] and not written:
+        upper = values[k]
+        # the value the lower number was read as, if any (values do not overlap)
+        w = bisect_right(starts, match.start("n")) - 1
+        written = w if w >= 0 and match.start("n") < values[w].end else None
+        if match["u"] and written is None:
             continue  # a letter run after the number that is no unit ("2 = or < 55")
+        number = float(match["n"].replace(",", "."))
+        unit = (values[written].unit if written is not None else None) or (
+            upper.unit or _bare_unit(mention, number))
         constraint = replace(_from_mention(mention, criterion), op=_FLIPPED[match["op"]],
                              value=number, unit=unit, relative_to=upper.relative_to,
                              start=match.start(), end=mention.end,
                              text=text[match.start() : mention.end])
         draft.constraints.append(constraint)
-        draft.used_values.update(i for i, v in enumerate(values) if v in written)
+        if written is not None:
+            draft.used_values.add(written)
 
 
 def _split_pairs(text: str, criterion: Criterion, values: Sequence[ValueMention],
@@ -888,7 +897,7 @@ def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMentio
     value = values[0]
     if value.op is None or text[criterion.start : value.start].strip():
         return
-    heading = " ".join(criterion.heading.split()).rstrip(":： ")
+    heading = name_words(criterion.heading)
     if heading.lower() in _person()["age_cues"]:
         if (value.unit is None and value.relative_to is None) or value.unit in AGE_UNITS:
             draft.constraints.append(_age_constraint(text, criterion, value, draft))

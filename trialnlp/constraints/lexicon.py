@@ -236,9 +236,14 @@ def _analytes_by_name() -> dict[str, Analyte]:
     return table
 
 
+def name_words(name: str) -> str:
+    """A heading or label as words: whitespace runs as one space, no closing colon."""
+    return " ".join(name.split()).rstrip(":： ")
+
+
 def analyte_named(name: str) -> Analyte | None:
     """The analyte whose synonym ``name`` is in full ("Life expectancy", "ECOG"), or None;
-    whitespace and a closing colon do not count."""
-    words = " ".join(name.split()).rstrip(":： ")
+    whitespace and a closing colon do not count (:func:`name_words`)."""
+    words = name_words(name)
     table = _analytes_by_name()
     return table.get(words) or table.get(words.lower())
