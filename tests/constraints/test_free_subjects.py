@@ -128,3 +128,19 @@ def test_or_worse_is_a_comparator_only_after_a_grade() -> None:
 
     assert [(v.op, v.value) for v in find_values("CTCAE grade 3 or worse")] == [(">=", 3.0)]
     assert find_values("visual acuity 0.5 or worse") == []
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    # RECIST: a second bound after how the first is measured is of the same subject
+    ("Longest diameter at least 20 mm with conventional techniques or at least 10 mm with "
+     "spiral CT scan", [("Longest diameter", ">=", 20.0, None, "mm"),
+                        ("Longest diameter", ">=", 10.0, None, "mm")]),
+    ("history of cycles less than 26 days or more than 35 days",
+     [("history of cycles", "<", 26.0, None, "d"), ("history of cycles", ">", 35.0, None, "d")]),
+    # ... unless the second names what it counts, or is no pair at all
+    ("At least 15% but less than 30% blasts", [("blasts", "<", 30.0, None, "%")]),
+    ("use of orally inhaled steroid must be less than 4 weeks over a 6 month period",
+     [("use of orally inhaled steroid", "<", 4.0, None, "wk")]),
+])
+def test_a_second_bound_of_a_free_subject_is_chained_to_it(line: str, expected: list) -> None:
+    assert free(line) == expected

@@ -93,11 +93,13 @@ _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
                       r"(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?[ \t]*",
                       re.IGNORECASE)
 # Between two bounds of one subject: the case the first is for, then "or" ("= 9% if on
-# triple therapy or = 10% on diet", "= 18 at time of study entry or = 24 at any time").
-_CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at)\b[^;.()\[\]0-9<>=≤≥\n]{1,60}?"
-                           r"[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
+# triple therapy or = 10% on diet", "= 18 at time of study entry or = 24 at any time"), or
+# how it is measured ("≥ 20 mm by conventional techniques or ≥ 10 mm by spiral CT").
+_CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
+                           r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
+_JOINED = re.compile(r"\b(?:or|and|but)\b|[,&]", re.IGNORECASE)
 _ASIDE = re.compile(r"^\.(?=[ \t]+(?:and|or|but)\b)|\([^()0-9<>=≤≥]*\)", re.IGNORECASE)
 # "Age: 15 to 55 Performance status: ...": a value right after an age label is the age,
 # not a value-first threshold of what follows it.
@@ -933,18 +935,29 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
     # Values inside a constraint made before are taken (a dose, an age's span); those made
     # here end before the next value, so need no reading.
     taken = _Coverage((c.start, c.end) for c in draft.constraints if c.start is not None)
+    made: dict[int, Constraint] = {}  # value index -> the constraint made of it here
     for index, value in enumerate(values):
         if index in draft.used_values or not value.op_text or taken.covers(value.start):
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
+        # what a bare number or a percentage counts follows it ("> 20% blasts")
+        counted = value.unit in (None, "%") and value.relative_to is None
+        after = subject_after(text, value.end, high, counted=counted)
+        owner = made.get(index - 1)
+        if owner is not None and after is None and _free_chain(text, values[index - 1], value) \
+                and not any(w.start <= value.start < w.end for w in windows):
+            # "lesion >= 20 mm by conventional techniques or >= 10 mm by spiral CT": the
+            # second bound is of the same subject (as _measurements chains a named one)
+            draft.constraints.append(_with_value(owner, value, text))
+            draft.used_values.add(index)
+            made[index] = owner
+            continue
         grade = _is_grade(text, value)
         phrase = subject_before(text, low, value.start)
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
-        # what a bare number or a percentage counts follows it ("> 20% blasts")
-        counted = value.unit in (None, "%") and value.relative_to is None
-        phrase = phrase or subject_after(text, value.end, high, counted=counted)
+        phrase = phrase or after
         if phrase is None:
             continue
         if any(w.start <= value.start < w.end for w in windows) and not is_duration(phrase):
@@ -968,8 +981,21 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
                           historical=any(m.historical for m in inside),
                           hypothetical=any(m.hypothetical for m in inside),
                           triggers=tuple(t for m in inside for t in m.triggers))
-        draft.constraints.append(_with_value(_from_mention(subject, criterion), value, text))
+        constraint = _with_value(_from_mention(subject, criterion), value, text)
+        draft.constraints.append(constraint)
         draft.used_values.add(index)
+        made[index] = constraint
+
+
+def _free_chain(text: str, previous: ValueMention, value: ValueMention) -> bool:
+    """Whether ``value`` is a second bound of the subject ``previous`` was read for: joined
+    by "or"/"and"/a comma or a measuring clause, and no duration after a quantity."""
+    if value.unit in TIME_UNITS and previous.unit not in TIME_UNITS:
+        return False
+    connector = _between(text, previous.end, value.start)
+    # a conjunction or comma is written: "less than 2 weeks over a 6 month period" is no pair
+    return bool(_JOINED.search(connector)) and bool(
+        _CHAINED.fullmatch(connector) or _CLAUSE_CHAIN.fullmatch(connector))
 
 
 def _condition_before(text: str, criterion: Criterion, start: int, end: int,
