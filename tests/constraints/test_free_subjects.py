@@ -144,3 +144,13 @@ def test_or_worse_is_a_comparator_only_after_a_grade() -> None:
 ])
 def test_a_second_bound_of_a_free_subject_is_chained_to_it(line: str, expected: list) -> None:
     assert free(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("No more than 2 prior chemotherapy regimens",
+     ("prior chemotherapy regimens", "<=", 2.0, None, None)),
+    ("No more than 1 prior regimen of chemotherapy", ("prior regimen", "<=", 1.0, None, None)),
+    ("3 or more loose stools a day", ("loose stools", ">=", 3.0, None, None)),
+])
+def test_a_count_of_prior_treatments_is_a_threshold(line: str, expected: tuple) -> None:
+    assert free(line) == [expected]

@@ -59,7 +59,8 @@ def _trimmed(words: list[tuple[int, int, str]], text: str) -> Phrase | None:
     leading = _rules()["leading_words"]
     while words and words[0][2].lower() in leading:
         words = words[1:]
-    while words and not _is_word(words[-1][2]) and words[-1][2] not in ")]":
+    while words and ((not _is_word(words[-1][2]) and words[-1][2] not in ")]") or
+                     words[-1][2] in leading):  # "1 prior regimen of chemotherapy" ("HLA A")
         words = words[:-1]
     if not words or not _content(words):
         return None
@@ -119,8 +120,9 @@ def subject_after(text: str, value_end: int, high: int, counted: bool) -> Phrase
     while index < len(tokens) and len(taken) < rules["after_max_words"]:
         token = tokens[index][2]
         lowered = token.lower()
-        if token in _BREAK or not _is_word(token) or (lowered in rules["stop_words"] and
-                                                       lowered not in rules["leading_words"]):
+        if token in _BREAK or not _is_word(token) or (
+                lowered in rules["stop_words"] and lowered not in rules["leading_words"] and
+                not (counted and not taken and lowered in rules["counted_words"])):
             break
         taken.append(tokens[index])
         index += 1
