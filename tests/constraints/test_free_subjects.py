@@ -154,3 +154,15 @@ def test_a_second_bound_of_a_free_subject_is_chained_to_it(line: str, expected: 
 ])
 def test_a_count_of_prior_treatments_is_a_threshold(line: str, expected: tuple) -> None:
     assert free(line) == [expected]
+
+
+def test_a_bare_length_under_measurable_disease_is_a_lesion_size() -> None:
+    text = ("Inclusion Criteria:\n- Measurable disease as defined by the following:\n"
+            "  - At least 20 mm by conventional techniques\n  - At least 10 mm by spiral CT scan\n"
+            "- At least 4 weeks since prior surgery, with a scar under 2 cm\n")
+    trial = trialnlp.extract(text, trial_id="T", model="off")
+    sizes = [(c.criterion_id, c.concept, c.op, c.value, c.unit, c.text)
+             for c in trial.iter_constraints() if c.kind == "measurement"]
+    assert sizes[:2] == [("inc.1.1", "Lesion size", ">=", 20.0, "mm", "At least 20 mm"),
+                         ("inc.1.2", "Lesion size", ">=", 10.0, "mm", "At least 10 mm")]
+    assert all(concept != "Lesion size" for _, concept, *_ in sizes[2:])  # no lesion named

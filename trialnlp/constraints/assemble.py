@@ -33,6 +33,7 @@ from .subjects import (
     is_duration,
     is_free_subject,
     near_age,
+    size_subject,
     subject_after,
     subject_before,
 )
@@ -929,9 +930,10 @@ _COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
 
 def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
                    measured: Sequence[Mention], values: Sequence[ValueMention],
-                   windows: Sequence[WindowMention], draft: _Draft) -> None:
+                   windows: Sequence[WindowMention], draft: _Draft, sized: bool = False) -> None:
     """A written comparison nothing else took gets the words next to it as its subject
-    (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold."""
+    (``subjects.py``): a ``measurement`` constraint with no code, never a lost threshold.
+    With no words next to it, a length under a lesion's size (``sized``) is that size."""
     # Values inside a constraint made before are taken (a dose, an age's span); those made
     # here end before the next value, so need no reading.
     taken = _Coverage((c.start, c.end) for c in draft.constraints if c.start is not None)
@@ -958,6 +960,14 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
         phrase = phrase or after
+        size = size_subject(value.unit) if sized and phrase is None else None
+        if size is not None:  # "Measurable disease:" / "- At least 20 mm by conventional ..."
+            subject = Mention("MEASUREMENT", value.start, value.start, "", concept=size)
+            constraint = _with_value(_from_mention(subject, criterion), value, text)
+            draft.constraints.append(constraint)
+            draft.used_values.add(index)
+            made[index] = constraint
+            continue
         if phrase is None:
             continue
         if any(w.start <= value.start < w.end for w in windows) and not is_duration(phrase):
@@ -1174,9 +1184,11 @@ def _in_criterion(criterion: Criterion, start: int, end: int) -> bool:
 
 def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
              values: Iterable[ValueMention], windows: Iterable[WindowMention],
-             parent: Mention | None = None) -> list[Constraint]:
+             parent: Mention | None = None, *, sized: bool = False) -> list[Constraint]:
     """The constraints of one criterion; ``mentions``/``values``/``windows`` use text offsets.
-    ``parent``: the one measure the parent criterion names (:func:`one_measure`)."""
+    ``parent``: the one measure the parent criterion names (:func:`one_measure`); ``sized``:
+    the criterion, its heading or one above it speaks of a lesion's size
+    (:func:`~trialnlp.constraints.subjects.names_a_size`)."""
     mentions = sorted((m for m in mentions if _in_criterion(criterion, m.start, m.end)),
                       key=lambda m: (m.start, -m.end))
     values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
@@ -1190,7 +1202,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
     _subject_above(text, criterion, values, parent, draft)
-    _free_subjects(text, criterion, mentions, measured, values, windows, draft)
+    _free_subjects(text, criterion, mentions, measured, values, windows, draft, sized)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)

@@ -27,6 +27,7 @@ from .candidates import code_constraints
 from .entities import SPANS_KEY, entries
 from .model import gap_in, model_mentions
 from .phrases import LINE_WRAP
+from .subjects import names_a_size
 from .temporal import find_windows
 from .values import find_values
 
@@ -116,7 +117,8 @@ MODEL_MODES = ("gaps", "values", "all", "off")
 MODEL_SPANS_KEY = "trialnlp_model_entities"
 Entity = tuple[str, int, int, str]  # label, start, end (in the criterion's text), text
 # criterion, its values, its windows, the measure its parent names
-_Gap = tuple[Any, list[Any], list[Any], Mention | None]
+# (and whether it or one above it speaks of a lesion's size: subjects.names_a_size)
+_Gap = tuple[Any, list[Any], list[Any], Mention | None, bool]
 NER_BATCH = 256  # criteria per batch of the NER model (faster than its default of 1,000)
 
 
@@ -227,7 +229,7 @@ class ConstraintBuilder:
                 pending.append((doc, text, mentions, gaps))
         if pending and self.load_model() is not None:
             texts = [text[criterion.start : criterion.end]
-                     for _, text, _, gaps in pending for criterion, _, _, _ in gaps]
+                     for _, text, _, gaps in pending for criterion, *_ in gaps]
             found = iter(self._entities(texts))
             for doc, text, mentions, gaps in pending:
                 self._fill_gaps(doc, text, mentions, gaps, [next(found) for _ in gaps])
@@ -244,6 +246,7 @@ class ConstraintBuilder:
         starts = [m.start for m in mentions]
         gaps = []
         named: dict[str, Mention | None] = {}  # criterion id -> the one measure it names
+        sized: dict[str, bool] = {}  # criterion id -> it or one above it names a lesion size
         for top in criteria_of(doc):
             for criterion in top.walk():
                 own = text[criterion.start : criterion.end]
@@ -256,12 +259,14 @@ class ConstraintBuilder:
                                   bisect_right(starts, criterion.end)]
                 parent = named.get(criterion.parent_id) if criterion.parent_id else None
                 named[criterion.criterion_id] = one_measure(inside)
+                size = sized[criterion.criterion_id] = names_a_size(own) or names_a_size(
+                    criterion.heading) or sized.get(criterion.parent_id or "", False)
                 criterion.constraints = assemble(text, criterion, inside, values, windows,
-                                                 parent)
+                                                 parent, sized=size)
                 if mode == "all" or (mode in ("gaps", "values") and gap_in(
                         text, criterion.start, criterion.end, inside,
                         criterion.constraints, values, empty=mode == "gaps")):
-                    gaps.append((criterion, values, windows, parent))
+                    gaps.append((criterion, values, windows, parent, size))
         return mentions, gaps
 
     def _entities(self, texts: list[str]) -> list[tuple[Entity, ...]]:
@@ -291,7 +296,7 @@ class ConstraintBuilder:
                    found_in: list[tuple[Entity, ...]]) -> None:
         """Assemble the gap criteria again with the model's mentions."""
         entities = [(label, start + criterion.start, end + criterion.start, words)
-                    for (criterion, _, _, _), found in zip(gaps, found_in, strict=True)
+                    for (criterion, *_), found in zip(gaps, found_in, strict=True)
                     for label, start, end, words in found]
         found = model_mentions(entities, mentions)
         if not found:
@@ -302,11 +307,12 @@ class ConstraintBuilder:
         found = sorted(found, key=lambda m: m.start)
         rule_starts = [m.start for m in mentions]
         found_starts = [m.start for m in found]
-        for criterion, values, windows, parent in gaps:
+        for criterion, values, windows, parent, size in gaps:
             low, high = criterion.start, criterion.end
             near = [*mentions[bisect_left(rule_starts, low):bisect_right(rule_starts, high)],
                     *found[bisect_left(found_starts, low):bisect_right(found_starts, high)]]
-            criterion.constraints = assemble(text, criterion, near, values, windows, parent)
+            criterion.constraints = assemble(text, criterion, near, values, windows, parent,
+                                             sized=size)
 
     def _with_context(self, doc: Doc, found: list[Mention]) -> list[Mention]:
         """ConText modifiers for the model's mentions (in their own span group)."""

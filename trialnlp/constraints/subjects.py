@@ -149,6 +149,23 @@ def near_age(text: str, start: int, end: int) -> bool:
                for word in _rules()["age_words"])
 
 
+@cache
+def _size_cue() -> re.Pattern[str]:
+    words = sorted(_rules()["size_cues"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+
+
+def names_a_size(text: str) -> bool:
+    """Whether ``text`` speaks of a lesion's size ("Measurable disease", "in diameter"):
+    a bare length under it is that size."""
+    return _size_cue().search(text) is not None
+
+
+def size_subject(unit: str | None) -> str | None:
+    """The concept a bare length with ``unit`` takes where :func:`names_a_size`, else None."""
+    return _rules()["size_concept"] if unit in _rules()["size_units"] else None
+
+
 def is_duration(phrase: Phrase) -> bool:
     """A subject that is a length of time ("disease duration", "operating time")."""
     words = _rules()["duration_words"]
