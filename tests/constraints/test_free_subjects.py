@@ -166,3 +166,9 @@ def test_a_bare_length_under_measurable_disease_is_a_lesion_size() -> None:
     assert sizes[:2] == [("inc.1.1", "Lesion size", ">=", 20.0, "mm", "At least 20 mm"),
                          ("inc.1.2", "Lesion size", ">=", 10.0, "mm", "At least 10 mm")]
     assert all(concept != "Lesion size" for _, concept, *_ in sizes[2:])  # no lesion named
+
+
+def test_a_bare_count_after_a_quantity_counts_what_follows_it() -> None:
+    line = "estradiol at ovulation trigger > 5000 pg/ml or more than 15 oocytes are retrieved"
+    values = [(c.concept, c.op, c.value, c.unit) for c in found(line) if c.value is not None]
+    assert values == [("Estradiol", ">", 5000.0, "pg/mL"), ("oocytes", ">", 15.0, None)]

@@ -578,7 +578,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         # A bare number after a comma starts a new clause ("SBP<180mmHg, or 80mmHg=DBP").
         if previous in draft.used_values and _CHAINED.fullmatch(connector) and not (
                 value.unit in TIME_UNITS and values[previous].unit not in TIME_UNITS) and not (
-                not value.op_text and (values[previous].op == "between" or "," in connector)):
+                not value.op_text and (values[previous].op == "between" or "," in connector)) \
+                and not _counts_other(text, values[previous], value, following):
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)
@@ -995,6 +996,13 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         draft.constraints.append(constraint)
         draft.used_values.add(index)
         made[index] = constraint
+
+
+def _counts_other(text: str, previous: ValueMention, value: ValueMention, high: int) -> bool:
+    """A bare number after a quantity that counts what follows it ("estradiol > 5000 pg/ml
+    or more than 15 oocytes"): no second bound of the quantity."""
+    return value.unit is None and value.relative_to is None and previous.unit is not None \
+        and subject_after(text, value.end, high, counted=True) is not None
 
 
 def _free_chain(text: str, previous: ValueMention, value: ValueMention) -> bool:
