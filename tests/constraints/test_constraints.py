@@ -806,3 +806,19 @@ def test_clause_reading_matches_the_regex_it_replaces() -> None:
 ])
 def test_degrees_name_body_temperature(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    # PDQ: "normal" and then the bound that says what normal is
+    ("Bilirubin normal (no greater than 1.5 times upper limit of normal)",
+     [("Total bilirubin", "<=", 1.5, None, None, "ULN")]),
+    ("Hemoglobin normal (at least 6.8 mmoles/liter)",
+     [("Hemoglobin", ">=", 6.8, None, "mmol/L", None)]),
+    # "each" between two bounds of the same pair of analytes
+    ("SGOT less than 112.5 IU/L each or less than 2.5 times upper limit of normal",
+     [("Aspartate aminotransferase", "<", 112.5, None, "[IU]/L", None),
+      ("Aspartate aminotransferase", "<", 2.5, None, None, "ULN")]),
+])
+def test_a_bound_spelling_out_normal_belongs_to_the_measure(criterion: str,
+                                                            expected: list) -> None:
+    assert thresholds(criterion) == expected

@@ -54,14 +54,15 @@ _COORDINATION = re.compile(
     r"^(?:\s|,|;|/|&|\(|\)|\[|\]|\band\b|\bor\b|\band/or\b|\beither\b|\bserum\b|\bplasma\b|\blevels?\b|\bthe\b|"
     r"\bcount\b|\bvalues?\b|\btests?\b)*$", re.IGNORECASE)
 # Between a measurement and its value: "score of", "class", ":", "level", "(" ... and a
-# comparator word before a written one ("NT-proBNP (at least >125 pg/ml)").
+# comparator word before a written one ("NT-proBNP (at least >125 pg/ml)"), or what the
+# bound spells out ("Bilirubin normal (no greater than 1.5 times ULN)").
 _GAP = re.compile(
     r"^[\s:=(,]*(?:(?:level|levels|value|values|count|counts|concentrations?|conc\.?|score|scores|"
     r"class|grade|stage|status|index|of|is|was|must be|should be|be|at|a|an|the|total|"
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
-    r"at least|at most|positive and|positive with)"
+    r"at least|at most|positive and|positive with|normal)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
@@ -89,8 +90,9 @@ def _without_asides(text: str) -> str:
             return text
         text = shorter
 # "> 18 and < 30", "=6.0% (=42 mmol/mol) and =9.0%", "> 10 & < 20", "≥ 135/85 but < 170/105",
-# "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)", "≥ 60 mL/min, or ≥ 50 mL/min if ..."
-_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*"
+# "<= 1.5 x ULN (or <= 2.5 x ULN for Gilbert)", "≥ 60 mL/min, or ≥ 50 mL/min if ...",
+# "SGOT and SGPT less than 112.5 IU/L each or less than 2.5 times ULN"
+_CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:each[ \t]*)?"
                       r"(?:[(\[][ \t]*(?:or|and)|[(\[]|,?[ \t]*(?:and|but|or)|,|to|&)?[ \t]*",
                       re.IGNORECASE)
 # Between two bounds of one subject: the case the first is for, then "or" ("= 9% if on
