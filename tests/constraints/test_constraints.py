@@ -822,3 +822,15 @@ def test_degrees_name_body_temperature(criterion: str, expected: list) -> None:
 def test_a_bound_spelling_out_normal_belongs_to_the_measure(criterion: str,
                                                             expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("tachypnea (>=20 per minute)", [("Respiratory rate", ">=", 20.0, None, "/min", None)]),
+    ("decreased saturation of oxygen (< 95%)",
+     [("Oxygen saturation (pulse oximetry)", "<", 95.0, None, "%", None)]),
+    ("Hypoxia < 92% on room air",
+     [("Oxygen saturation (pulse oximetry)", "<", 92.0, None, "%", None)]),
+])
+def test_a_condition_with_a_threshold_is_a_threshold_on_its_measure(criterion: str,
+                                                                    expected: list) -> None:
+    assert thresholds(criterion) == expected
