@@ -715,3 +715,17 @@ def test_comparator_restated_in_parentheses() -> None:
 def test_legacy_spellings_of_normal_limit_multiples(text: str, expected: tuple) -> None:
     (value,) = find_values(text)
     assert (value.op, value.value, value.relative_to) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("BMI from 18.5 to less than 25.0 kg/m2", [(">=", 18.5, "kg/m2"), ("<", 25.0, "kg/m2")]),
+    ("Age: 30 to under 75", [(">=", 30.0, None), ("<", 75.0, None)]),
+    ("Serum Sodium 115 to <130mEq/L", [(">=", 115.0, "meq/L"), ("<", 130.0, "meq/L")]),
+    ("ECOG 0-<2", None),  # no "to": not read as a lower end
+])
+def test_a_number_to_an_upper_bound_is_the_lower_end(text: str, expected: list | None) -> None:
+    found = [(v.op, v.value, v.unit) for v in find_values(text)]
+    if expected is None:
+        assert all(op != ">=" for op, _, _ in found)
+    else:
+        assert found == expected

@@ -474,7 +474,31 @@ def find_values(text: str) -> list[ValueMention]:
             mentions.append(_bare_limit(text, match))
     if _LIMIT_HINT is None or lowered is None or _LIMIT_HINT.search(lowered) is not None:
         mentions = _word_multiples(text, mentions)
-    return sorted(mentions, key=lambda m: m.start)
+    return _lower_ends(text, sorted(mentions, key=lambda m: m.start))
+
+
+# "BMI from 18.5 to less than 25": a range whose upper end excludes itself is written as a
+# bare number, "to", then the upper bound; the number is the lower bound (inclusive).
+_LOWER_END = re.compile(r"(?:\bfrom[ \t]+)?(?P<n>(?<![\w.,])\d+(?:\.\d+)?)[ \t]+to[ \t]*\Z",
+                        re.IGNORECASE)
+
+
+def _lower_ends(text: str, mentions: list[ValueMention]) -> list[ValueMention]:
+    out: list[ValueMention] = []
+    for mention in mentions:
+        if mention.op in ("<", "<=") and mention.op_text:
+            low = max(out[-1].end if out else 0, mention.start - 30)
+            match = _LOWER_END.search(text, low, mention.start)
+            number = parse_number(match["n"]) if match is not None else None
+            if match is not None and number is not None and (
+                    mention.value is None or number < mention.value):
+                out.append(ValueMention(
+                    ">=", number, None, mention.unit, mention.unit_text, mention.relative_to,
+                    match.start(), match.end("n"), text[match.start() : match.end("n")],
+                    match.group().split()[0] if match.group().lower().startswith("from")
+                    else "to"))
+        out.append(mention)
+    return out
 
 
 def _word_multiples(text: str, mentions: list[ValueMention]) -> list[ValueMention]:
