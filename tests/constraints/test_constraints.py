@@ -834,3 +834,23 @@ def test_a_bound_spelling_out_normal_belongs_to_the_measure(criterion: str,
 def test_a_condition_with_a_threshold_is_a_threshold_on_its_measure(criterion: str,
                                                                     expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+def test_a_range_it_must_lie_outside_is_the_range_negated() -> None:
+    found = [(c.concept, c.op, c.value, c.value_max, c.negated) for c in constraints(
+        "Systolic blood pressure outside the range of 100-160 mmHg or diastolic blood "
+        "pressure outside 60-100") if c.value is not None]
+    assert found == [("Systolic blood pressure", "between", 100.0, 160.0, True),
+                     ("Diastolic blood pressure", "between", 60.0, 100.0, True)]
+
+
+def test_a_patient_inside_an_outside_range_does_not_meet_it() -> None:
+    from trialnlp.matching import Patient, match
+
+    trial = trialnlp.extract("Inclusion Criteria:\n- Heart rate outside the range of 50-100 bpm\n",
+                             trial_id="T", model="off")
+    patient = Patient(id="P", age=40, vitals=[{"name": "heart rate", "value": 72,
+                                               "unit": "/min"}])
+    (verdict,) = [v for c in match(patient, trial).walk() for v in c.constraints
+                  if v.constraint.value is not None]
+    assert verdict.verdict == "not_met"

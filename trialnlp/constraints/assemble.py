@@ -509,6 +509,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         grade = _is_grade(text, value)
         subject_index = None
         gap_sex: str | None = None
+        outside = False
         scored_on = None if in_window else _subject_after(text, value, measured, _SCORED_ON,
                                                           following, starts)
         if scored_on is not None and measured[scored_on].label in ("SCORE", "MEASUREMENT"):
@@ -543,6 +544,11 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
                 _grades_no(mention, grade)
+            if value.op == "between" and not _GAP.match(gap):
+                # "SBP outside the range of 100-160 mmHg": the range it must not lie in
+                inverted = _OUTSIDE.sub(" ", gap)
+                if inverted != gap and _GAP.match(inverted):
+                    gap, outside = inverted, True
             if (_GAP.match(gap) or _METHOD_GAP.match(gap)) and not timed and not graded and \
                     not _value_between(values, index, mention.end):
                 subject_index = j
@@ -552,6 +558,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             for subject in _coordinated_run(text, measured, subject_index):
                 constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
                 constraint.sex = _sex_before(text, subject, people, draft) or sex
+                if outside:  # not in the range: the range, negated (matching inverts it)
+                    constraint.negated = not constraint.negated
+                    constraint.triggers = (*constraint.triggers, "outside")
                 draft.constraints.append(constraint)
             draft.used_values.add(index)
             continue
@@ -929,6 +938,8 @@ def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMentio
 
 
 _COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
+_OUTSIDE = re.compile(r"\b(?:outside|other than)(?:\s+of)?(?:\s+the)?(?:\s+(?:range|limits))?"
+                      r"(?:\s+of)?\b", re.IGNORECASE)
 
 
 def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
