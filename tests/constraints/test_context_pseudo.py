@@ -16,10 +16,18 @@ def _constraints(text: str) -> dict[str, trialnlp.Constraint]:
     ("Hematological conditions including, but not limited to, coagulopathy", "coagulopathy"),
     ("Not more than 2 prior chemotherapy regimens", "chemotherapy"),
     ("Hemoglobin not less than 9 g/dL and diabetes", "diabetes"),
+    # '-free' frees its own word: the allowed cancers before it are no absence
+    ("Malignancy except in situ cervical cancer or other cancer for which the patient has "
+     "been disease-free for five years", "cervical cancer"),
 ])
 def test_pseudo_negations_negate_nothing(text: str, target: str) -> None:
     found = _constraints(text)
     assert target in found and not found[target].negated
+
+
+def test_a_drug_free_on_its_own_is_still_absent() -> None:
+    found = _constraints("Must be steroid free")
+    assert found["steroid"].negated
 
 
 @pytest.mark.parametrize("text, target", [
