@@ -746,6 +746,10 @@ def test_a_positive_test_with_a_quantity() -> None:
      ("Forced expiratory volume in 1 second", ">=", 80.0, None, "%{predicted}", None)),
     ("estradiol at time of ovulation trigger is > 5000 pg/ml",
      ("Estradiol", ">", 5000.0, None, "pg/mL", None)),
+    ("QRS width in the 12 channel surface ECG =120 ms",
+     ("QRS duration", "=", 120.0, None, "ms", None)),
+    ("viral load in the past that was less than or equal to 400 copies/ml",
+     ("HIV-1 RNA (viral load)", "<=", 400.0, None, "{copies}/mL", None)),
 ])
 def test_how_a_measure_is_taken_stands_between_it_and_its_value(criterion: str,
                                                                 expected: tuple) -> None:
@@ -753,9 +757,15 @@ def test_how_a_measure_is_taken_stands_between_it_and_its_value(criterion: str,
 
 
 def test_a_method_phrase_with_a_number_in_it_is_no_gap() -> None:
-    # the 12 of "12 channel" is no value of the QRS width, and no other is read either
+    # the 12 of "12 channel" is no value of the QRS width
     assert [t for t in thresholds("QRS width in the 12 channel surface ECG =120 ms")
             if t[2] == 12.0] == []
+
+
+@pytest.mark.parametrize("criterion", ["HBsAg in serum for at least 6 months",
+                                       "stool culture in patient with 3 or more stools"])
+def test_in_without_a_determiner_is_no_method_phrase(criterion: str) -> None:
+    assert thresholds(criterion) == []
 
 
 @pytest.mark.parametrize(("criterion", "expected"), [

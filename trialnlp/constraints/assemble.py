@@ -67,10 +67,12 @@ _GAP = re.compile(
     re.IGNORECASE,
 )
 # "LVEF by echocardiography >= 50%", "Kellgren-Lawrence score at X-ray evaluation > 3",
-# "FEV1 at Visit 1 (Screening) >=80%", "estradiol at time of ovulation trigger is > 5000":
+# "FEV1 at Visit 1 (Screening) >=80%", "estradiol at time of ovulation trigger is > 5000",
+# "QRS width in the 12 channel surface ECG =120 ms":
 # a short phrase saying how or when it is measured, then the value.
 _METHOD_GAP = re.compile(
-    r"^[\s,]*(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?"
+    r"^[\s,]*(?:(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?|in\s+(?:the|a|an)\s+)"
+    r"(?:\d{1,3}[ -])?"
     r"[A-Za-z][\w/-]*(?:\s+(?:[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
     r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
     re.IGNORECASE)
