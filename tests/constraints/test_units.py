@@ -236,6 +236,9 @@ def test_table_dispatch_on_every_spelling() -> None:
 @pytest.mark.parametrize(("written", "ucum"), [
     ("K/uL", "10*3/uL"), ("K/µL", "10*3/uL"), ("thou/uL", "10*3/uL"), ("M/uL", "10*6/uL"),
     ("ukat/L", "ukat/L"), ("µkat/L", "ukat/L"),
+    ("torr", "mm[Hg]"), ("μm", "um"), ("microns", "um"), ("µM", "umol/L"),
+    ("kcal/day", "kcal/d"), ("calories per day", "kcal/d"), ("SD", "{SD}"),
+    ("standard deviations", "{SD}"), ("DA", "{disc_area}"), ("disc areas", "{disc_area}"),
 ])
 def test_count_and_katal_spellings(written: str, ucum: str) -> None:
     assert normalize_unit(written) == ucum
