@@ -287,6 +287,17 @@ def test_ages(criterion: str, expected: tuple) -> None:
     assert (age.op, age.value, age.value_max, age.unit) == expected
 
 
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Age greater than 55 or less than 10", [(">", 55.0), ("<", 10.0)]),
+    ("Patients below the age of 3 or over 25", [("<", 3.0), (">", 25.0)]),
+    # a count after an age in brackets is no age
+    ("CD4 count of at least 750 (under 12 months of age), at least 500 (1 to 5 years of age)",
+     [("<", 12.0), ("between", 1.0)]),
+])
+def test_a_second_bound_chained_to_an_age_is_an_age(criterion: str, expected: list) -> None:
+    assert [(c.op, c.value) for c in constraints(criterion) if c.kind == "age"] == expected
+
+
 def test_a_window_is_not_an_age() -> None:
     assert [c for c in constraints("A history of cancer within the past 5 years")
             if c.kind == "age"] == []
@@ -816,6 +827,14 @@ def test_clause_reading_matches_the_regex_it_replaces() -> None:
 ])
 def test_degrees_name_body_temperature(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+def test_has_been_and_serum_ca_125() -> None:
+    assert thresholds("Hb concentrations has been between ≥ 9.5 g/dL and ≤11.5 g/dL") == [
+        ("Hemoglobin", ">=", 9.5, None, "g/dL", None), ("Hemoglobin", "<=", 11.5, None, "g/dL", None)]
+    # "serum Ca" is calcium as written, not the start of "serum CA 125"
+    assert thresholds("a serum CA 125 of at least 100 U/mL") == [
+        ("Cancer antigen 125", ">=", 100.0, None, "U/mL", None)]
 
 
 @pytest.mark.parametrize(("criterion", "expected"), [

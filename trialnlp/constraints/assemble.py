@@ -62,7 +62,7 @@ _GAP = re.compile(
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
-    r"at least|at most|positive and|positive with|normal)"
+    r"at least|at most|positive and|positive with|normal|has been|have been)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
@@ -874,20 +874,28 @@ def _age_constraint(text: str, criterion: Criterion, value: ValueMention,
 
 def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
           windows: Sequence[WindowMention], draft: _Draft) -> None:
+    aged: set[int] = set()  # the values read as ages here
     for index, value in enumerate(values):
         if index in draft.used_values:
             continue
         if any(w.start <= value.start < w.end for w in windows):
             continue  # "within the past 5 years" is a window, not an age
-        if value.unit not in AGE_UNITS and not (value.unit is None and value.relative_to is None
-                                                and _age_op_before(text, value, criterion)):
+        # "Age greater than 55 or less than 10": a second bound chained to an age is one
+        connector = _between(text, values[index - 1].end, value.start) if index else ""
+        chained = index - 1 in aged and bool(value.op_text) and value.relative_to is None \
+            and value.unit in (None, *AGE_UNITS) and value.value <= 120 and \
+            ")" not in connector and _CHAINED.fullmatch(connector) is not None
+        if value.unit not in AGE_UNITS and not chained and not (
+                value.unit is None and value.relative_to is None and
+                _age_op_before(text, value, criterion)):
             continue
         if value.op in (None, "=") and value.unit != "a":
             continue
-        if not _age_cue(text, value, criterion):
+        if not chained and not _age_cue(text, value, criterion):
             continue
         draft.constraints.append(_age_constraint(text, criterion, value, draft))
         draft.used_values.add(index)
+        aged.add(index)
 
 
 # After a bound that stands alone: nothing, a bracket or stop, or a case it applies in
