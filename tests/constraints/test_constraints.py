@@ -829,6 +829,12 @@ def test_degrees_name_body_temperature(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
 
 
+@pytest.mark.parametrize("criterion", ["Performance status: WHO 0-2", "Performance status: SWOG 0-2",
+                                       "GOG 0-2"])
+def test_who_swog_and_gog_performance_status_are_the_ecog_scale(criterion: str) -> None:
+    assert thresholds(criterion) == [("ECOG performance status", "between", 0.0, 2.0, None, None)]
+
+
 def test_has_been_and_serum_ca_125() -> None:
     assert thresholds("Hb concentrations has been between ≥ 9.5 g/dL and ≤11.5 g/dL") == [
         ("Hemoglobin", ">=", 9.5, None, "g/dL", None), ("Hemoglobin", "<=", 11.5, None, "g/dL", None)]

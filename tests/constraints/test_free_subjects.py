@@ -172,3 +172,8 @@ def test_a_bare_count_after_a_quantity_counts_what_follows_it() -> None:
     line = "estradiol at ovulation trigger > 5000 pg/ml or more than 15 oocytes are retrieved"
     values = [(c.concept, c.op, c.value, c.unit) for c in found(line) if c.value is not None]
     assert values == [("Estradiol", ">", 5000.0, "pg/mL"), ("oocytes", ">", 15.0, None)]
+
+
+def test_see_disease_characteristics_is_no_subject() -> None:
+    assert free("See Disease Characteristics No more than 2 prior chemotherapy regimens") == [
+        ("prior chemotherapy regimens", "<=", 2.0, None, None)]

@@ -62,7 +62,7 @@ _GAP = re.compile(
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
-    r"at least|at most|positive and|positive with|normal|has been|have been)"
+    r"at least|at most|positive and|positive with|normal|has been|have been|WHO)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
