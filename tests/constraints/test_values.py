@@ -297,7 +297,7 @@ def test_decimal_comma_before_a_unit() -> None:
 def test_leading_dot_and_negative() -> None:
     assert summary(one("dose .5 mg")) == ("=", 0.5, None, "mg", None)
     assert summary(one("T-score ≤ -2.5")) == ("<=", -2.5, None, None, None)
-    assert summary(one("Z-score < -1.5 SD")) == ("<", -1.5, None, None, None)
+    assert summary(one("Z-score < -1.5 SD")) == ("<", -1.5, None, "{SD}", None)  # standard deviations
 
 
 @pytest.mark.parametrize(
