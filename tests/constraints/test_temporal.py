@@ -70,6 +70,12 @@ def shape(window: Window) -> tuple[object, ...]:
         ("prior to enrollment", (None, None, "before", "enrollment")),
         ("after surgery", (None, None, "after", "surgery")),
         ("at the time of diagnosis", (None, None, "at", "diagnosis")),
+        # PDQ: quantifiers before the treatment, and treatments named by drug
+        ("At least 4 weeks since any other prior chemotherapy",
+         (4.0, "wk", "at_least", "prior_therapy")),
+        ("At least 6 weeks since prior nitrosoureas or mitomycin",
+         (6.0, "wk", "at_least", "prior_therapy")),
+        ("At least 2 weeks since prior interferon", (2.0, "wk", "at_least", "prior_therapy")),
     ],
 )
 def test_windows(text: str, expected: tuple[object, ...]) -> None:

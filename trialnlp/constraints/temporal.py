@@ -74,8 +74,9 @@ _AMOUNT = (
     rf"(?P<amount>[0-9]+(?:\.[0-9]+)?|{_alt(_NUMBER_WORDS)})"
     r"(?:\s*\(\s*[0-9]+(?:\.[0-9]+)?\s*\))?"
 )
+# "since any other prior chemotherapy": the quantifiers before an anchor are not part of it
 _ANCHOR = (
-    rf"(?:(?i:the|a|an|this)\s+)?(?P<anchor>{_alt(_ANCHORS)})"
+    rf"(?:(?i:the|a|an|this)\s+)?(?:(?i:any|other|all)\s+){{0,2}}(?P<anchor>{_alt(_ANCHORS)})"
     rf"(?:\s+{_alt(_RULES['anchor_suffixes'])})?"
 )
 _TO_ANCHOR_ANY = rf"(?:\s*,?\s+(?P<dir>{_alt(_DIRECTIONS)})\s+{_ANCHOR})"
