@@ -835,6 +835,15 @@ def test_who_swog_and_gog_performance_status_are_the_ecog_scale(criterion: str) 
     assert thresholds(criterion) == [("ECOG performance status", "between", 0.0, 2.0, None, None)]
 
 
+def test_a_unitless_pair_before_a_comma_or_a_second_pair() -> None:
+    sbp, dbp = "Systolic blood pressure", "Diastolic blood pressure"
+    assert thresholds("defined as BP > 140/90, despite three drugs") == [
+        (sbp, ">", 140.0, None, "mm[Hg]", None), (dbp, ">", 90.0, None, "mm[Hg]", None)]
+    assert thresholds("an average daytime ABPM =135/85 but <150/95.") == [
+        (sbp, "=", 135.0, None, "mm[Hg]", None), (dbp, "=", 85.0, None, "mm[Hg]", None),
+        (sbp, "<", 150.0, None, "mm[Hg]", None), (dbp, "<", 95.0, None, "mm[Hg]", None)]
+
+
 def test_has_been_and_serum_ca_125() -> None:
     assert thresholds("Hb concentrations has been between ≥ 9.5 g/dL and ≤11.5 g/dL") == [
         ("Hemoglobin", ">=", 9.5, None, "g/dL", None), ("Hemoglobin", "<=", 11.5, None, "g/dL", None)]

@@ -575,6 +575,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                                                values[previous].start)):
             previous -= 1  # "≥ 135/85 mm Hg but lower than 170/105": past the "/85"
         connector_start = _past_sex(text, values[index - 1], people, value.start)
+        bare_pair = pair_second(text, connector_start, value.start)
+        if bare_pair is not None:  # "ABPM =135/85 but <150/95": past the unitless "/85"
+            connector_start = bare_pair[1]
         connector = _between(text, connector_start, value.start)
         chained_sex: Mention | None = None
         if not _CHAINED.fullmatch(connector):  # "male<120ml/min, female<105ml/min"

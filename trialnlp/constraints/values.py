@@ -422,7 +422,7 @@ def _inherit_op(text: str, previous: ValueMention | None, mention: ValueMention)
     )
 
 
-_PAIR_SECOND = re.compile(r"[ \t]*/[ \t]*(?P<n>\d{2,3}(?:\.\d+)?)(?![\d.,/])")
+_PAIR_SECOND = re.compile(r"[ \t]*/[ \t]*(?P<n>\d{2,3}(?:\.\d+)?)(?![\d/]|[.,]\d)")
 
 
 def pair_op(text: str, first: ValueMention, second: ValueMention) -> str | None:
