@@ -898,3 +898,21 @@ def test_a_patient_inside_an_outside_range_does_not_meet_it() -> None:
     (verdict,) = [v for c in match(patient, trial).walk() for v in c.constraints
                   if v.constraint.value is not None]
     assert verdict.verdict == "not_met"
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("T1-3 N0 M0 adenocarcinoma of the prostate",
+     [("TNM primary tumour (T) category", "between", 1.0, 3.0),
+      ("TNM regional lymph node (N) category", "=", 0.0, None),
+      ("TNM distant metastasis (M) category", "=", 0.0, None)]),
+    ("rectal cancer stage: cT1-2-3, cN0-1", [("TNM primary tumour (T) category", "between", 1.0, 3.0),
+                                            ("TNM regional lymph node (N) category", "between", 0.0, 1.0)]),
+    ("Tis or T1 breast cancer", [("TNM primary tumour (T) category", "=", 0.0, None),
+                                 ("TNM primary tumour (T) category", "=", 1.0, None)]),
+    # a thyroid hormone, an MRI sequence and a T-cell count are no stage
+    ("T3 uptake is less than 19%; T4 less than 2.9", []),
+    ("enhancing tumor on MRI T1 hypodense and T2 hyperdense", []),
+])
+def test_tnm_categories_are_scores(criterion: str, expected: list) -> None:
+    assert [(c.concept, c.op, c.value, c.value_max) for c in constraints(criterion)
+            if c.concept and c.concept.startswith("TNM")] == expected

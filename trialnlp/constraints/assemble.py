@@ -822,6 +822,49 @@ _UNSPECIFIED = re.compile(r"[ \t]*(?:status)?[ \t]*:\s*(?:not specified|any(?: s
                           r"not applicable|unspecified)\b", re.IGNORECASE)
 
 
+@cache
+def _stages() -> tuple[dict[str, Any], re.Pattern[str], re.Pattern[str]]:
+    """``rules/stages.json``: the categories, what may not follow one, the cue words."""
+    rules = load_json("stages.json")
+    after = re.compile(r"[ \t]*(?:[-–][ \t]*)?(?:[<>≤≥=]|(?:" + "|".join(
+        map(re.escape, rules["not_before"])) + r")\b)", re.IGNORECASE)
+    cue = re.compile(r"\b(?:" + "|".join(map(re.escape, rules["cues"])) + r")\b",
+                     re.IGNORECASE)
+    return rules["categories"], after, cue
+
+
+# "T1-3", "cT1-2-3", "pN0", "Tis", "T2a-b": a TNM category, then its class or classes
+_TNM = re.compile(r"(?<![\w/-])(?P<prefix>yp|[cpy])?(?P<cat>[TNM])(?P<first>[0-4]|is|x|X)[a-d]?"
+                  r"(?P<rest>(?:[ \t]*[-–][ \t]*(?:yp|[cpy])?(?:(?P=cat))?[0-4][a-d]?)*)"
+                  r"(?![\w+])")
+
+
+def _tnm_stages(text: str, criterion: Criterion, draft: _Draft) -> None:
+    """TNM categories (``rules/stages.json``): ``T1-3 N0 M0`` is T between 1 and 3, N = 0,
+    M = 0, each a ``score`` constraint on its category.  A bare ``T3`` is read only with a
+    prefix, a second category or a cue word in the criterion (it is also a hormone)."""
+    own = text[criterion.start : criterion.end]
+    if not any(c in own for c in "TNM"):
+        return
+    categories, after, cue = _stages()
+    found = [m for m in _TNM.finditer(text, criterion.start, criterion.end)
+             if m["first"].lower() != "x" and not after.match(text, m.end())]
+    if not found or not (len({m["cat"] for m in found}) > 1 or
+                         any(m["prefix"] for m in found) or cue.search(own)):
+        return
+    for match in found:
+        ranks = [0 if match["first"].lower() == "is" else int(match["first"]),
+                 *(int(d) for d in re.findall(r"[0-4](?=[a-d]?(?:\D|$))", match["rest"]))]
+        category = categories[match["cat"]]
+        code = category["pathologic" if (match["prefix"] or "").endswith("p") else "clinical"]
+        low, high = min(ranks), max(ranks)
+        draft.constraints.append(Constraint(
+            kind="score", text=match.group(), start=match.start(), end=match.end(),
+            concept=category["concept"], code=code, op="=" if low == high else "between",
+            value=float(low), value_max=None if low == high else float(high),
+            effect=_effect(criterion), criterion_id=criterion.criterion_id))
+
+
 def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
            values: Sequence[ValueMention], draft: _Draft) -> None:
     """Drugs (with doses), conditions, procedures, pregnancy and lactation.
@@ -1233,6 +1276,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _measurements(text, criterion, mentions, measured, values, draft, windows)
     _split_pairs(text, criterion, values, draft)
     _classed_scores(text, criterion, mentions, draft)
+    _tnm_stages(text, criterion, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
     _subject_above(text, criterion, values, parent, draft)
