@@ -916,3 +916,13 @@ def test_a_patient_inside_an_outside_range_does_not_meet_it() -> None:
 def test_tnm_categories_are_scores(criterion: str, expected: list) -> None:
     assert [(c.concept, c.op, c.value, c.value_max) for c in constraints(criterion)
             if c.concept and c.concept.startswith("TNM")] == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("T value 2.5 SD or more below the young female adult mean",
+     [("Bone mineral density T-score", "<=", -2.5, None, "{SD}", None)]),
+    ("BMD T-score <= -2.5", [("Bone mineral density T-score", "<=", -2.5, None, "{SD}", None)]),
+    ("Schirmer: < 4 mm", [("Schirmer test", "<", 4.0, None, "mm", None)]),
+])
+def test_standard_deviations_below_the_mean_are_negative(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected

@@ -15,7 +15,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..resources import load_json
@@ -474,7 +474,25 @@ def find_values(text: str) -> list[ValueMention]:
             mentions.append(_bare_limit(text, match))
     if _LIMIT_HINT is None or lowered is None or _LIMIT_HINT.search(lowered) is not None:
         mentions = _word_multiples(text, mentions)
-    return _lower_ends(text, sorted(mentions, key=lambda m: m.start))
+    return _below_mean(text, _lower_ends(text, sorted(mentions, key=lambda m: m.start)))
+
+
+# "T value 2.5 SD or more below the young adult mean" is a T-score of -2.5 or less
+_BELOW_MEAN = re.compile(r"[ \t]*(?P<way>below|under|above)[ \t]+(?:the[ \t]+)?"
+                         r"(?:[\w-]+[ \t]+){0,4}(?:mean|average|norm|normal)\b", re.IGNORECASE)
+_NEGATED_OP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
+
+
+def _below_mean(text: str, mentions: list[ValueMention]) -> list[ValueMention]:
+    out = []
+    for mention in mentions:
+        match = _BELOW_MEAN.match(text, mention.end) if mention.unit == "{SD}" else None
+        if match is not None and match["way"].lower() != "above" and mention.value > 0 and \
+                mention.op in _NEGATED_OP:
+            mention = replace(mention, op=_NEGATED_OP[mention.op], value=-mention.value,
+                              end=match.end(), text=text[mention.start : match.end()])
+        out.append(mention)
+    return out
 
 
 # "BMI from 18.5 to less than 25": a range whose upper end excludes itself is written as a
