@@ -926,3 +926,13 @@ def test_tnm_categories_are_scores(criterion: str, expected: list) -> None:
 ])
 def test_standard_deviations_below_the_mean_are_negative(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("Performance status: CALGB 0-2", ("ECOG performance status", "between", 0.0, 2.0, None, None)),
+    ("IQ less than 70", ("Intelligence quotient", "<", 70.0, None, None, None)),
+    ("a pH less than 7.15", ("pH (blood)", "<", 7.15, None, "[pH]", None)),
+    ("FEVI > 50%", ("Forced expiratory volume in 1 second", ">", 50.0, None, "%", None)),
+])
+def test_legacy_measures_named_by_abbreviation(criterion: str, expected: tuple) -> None:
+    assert thresholds(criterion) == [expected]
