@@ -936,3 +936,15 @@ def test_standard_deviations_below_the_mean_are_negative(criterion: str, expecte
 ])
 def test_legacy_measures_named_by_abbreviation(criterion: str, expected: tuple) -> None:
     assert thresholds(criterion) == [expected]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("LDL-C\\>=120 mg/dL", ("LDL cholesterol", ">=", 120.0, None, "mg/dL", None)),
+    ("TBL \\> 1.5 mg/dL", ("Total bilirubin", ">", 1.5, None, "mg/dL", None)),
+    ("mRSS ≥ 15", ("Modified Rodnan skin score", ">=", 15.0, None, None, None)),
+    ("Short performance physical battery (SPPB) ≥ 7",
+     ("Short Physical Performance Battery", ">=", 7.0, None, None, None)),
+    ("Mean CST ≥300 μm", ("Central subfield thickness (OCT)", ">=", 300.0, None, "um", None)),
+])
+def test_api_v2_measures(criterion: str, expected: tuple) -> None:
+    assert thresholds(criterion) == [expected]

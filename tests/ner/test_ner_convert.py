@@ -127,6 +127,12 @@ def test_tokenizer_splits_comparators_glued_to_words(brat_dir: Path) -> None:
     assert not stats.dropped_misaligned and not stats.expanded_to_tokens
 
 
+def test_tokenizer_splits_a_markdown_escape_before_a_comparator() -> None:
+    # ClinicalTrials.gov API v2 writes "LDL-C\\>=120", "(\\< 95%)"
+    assert [t.text for t in blank_nlp()("TBL\\>1.5 (\\< 95%) a\\b")] == [
+        "TBL", "\\", ">", "1.5", "(", "\\", "<", "95", "%", ")", "a\\b"]
+
+
 def test_tokenizer_keeps_english_special_cases_with_the_new_split_points() -> None:
     # customize_tokenizer sets its regexes with the special cases taken out and puts them
     # back once: they must still apply, as in spaCy's own tokenizer.

@@ -19,9 +19,12 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 COMPARATORS = r"[<>=≤≥≦≧＜＞⩽⩾]"
 # "(AST)/Alanine aminotransferase", "Bilirubin/ SGOT": a slash after a bracket or ending a
 # word splits too (spaCy splits one between two letters already).
-EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]", r"(?<=[)\]])/")
-EXTRA_PREFIXES = (COMPARATORS,)
-EXTRA_SUFFIXES = (COMPARATORS, r"(?<=[A-Za-z]{2})/")
+# ClinicalTrials.gov API v2 escapes Markdown: "LDL-C\>=120 mg/dL", "\< 95%"; a backslash
+# before a comparison sign is a token of its own.
+ESCAPE = r"\\(?=[<>=≤≥*\[\]])"
+EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]", r"(?<=[)\]])/", ESCAPE)
+EXTRA_PREFIXES = (COMPARATORS, ESCAPE)
+EXTRA_SUFFIXES = (COMPARATORS, r"(?<=[A-Za-z]{2})/", r"\\")
 
 
 def customize_tokenizer(nlp: Language) -> Language:
