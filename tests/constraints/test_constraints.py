@@ -948,3 +948,8 @@ def test_legacy_measures_named_by_abbreviation(criterion: str, expected: tuple) 
 ])
 def test_api_v2_measures(criterion: str, expected: tuple) -> None:
     assert thresholds(criterion) == [expected]
+
+
+def test_markdown_escapes_do_not_separate_a_measure_from_its_value() -> None:
+    assert thresholds("absolute neutrophil count \\[ANC\\] \\< 1.5 x 10\\^9/L") == [
+        ("Absolute neutrophil count", "<", 1.5, None, "10*9/L", None)]

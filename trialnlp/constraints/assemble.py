@@ -285,8 +285,13 @@ def _bare_unit(subject: Mention, number: float | None) -> str | None:
     return subject.unit
 
 
+_ESCAPE = re.compile(r"\\(?=[^\w\s])")  # API v2's Markdown escapes: "count \[ANC\] \< 1.5"
+
+
 def _between(text: str, start: int, end: int) -> str:
-    return text[start:end] if start <= end else ""
+    """The text between two mentions, less Markdown escapes."""
+    between = text[start:end] if start <= end else ""
+    return _ESCAPE.sub("", between) if "\\" in between else between
 
 
 def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list[Mention]:
