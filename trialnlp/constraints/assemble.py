@@ -24,6 +24,7 @@ from itertools import accumulate
 from operator import attrgetter
 from typing import Any
 
+from ..criteria.splitter import MD_ESCAPE
 from ..resources import load_json
 from ..types import Constraint, Criterion, StructuredFields, Window
 from .abbreviations import long_form_start
@@ -285,13 +286,11 @@ def _bare_unit(subject: Mention, number: float | None) -> str | None:
     return subject.unit
 
 
-_ESCAPE = re.compile(r"\\(?=[^\w\s])")  # API v2's Markdown escapes: "count \[ANC\] \< 1.5"
-
-
 def _between(text: str, start: int, end: int) -> str:
-    """The text between two mentions, less Markdown escapes."""
+    """The text between two mentions, less Markdown escapes (API v2: "count \\[ANC\\] \\< 1.5"),
+    undone as the criterion's display text undoes them."""
     between = text[start:end] if start <= end else ""
-    return _ESCAPE.sub("", between) if "\\" in between else between
+    return MD_ESCAPE.sub(r"\1", between) if "\\" in between else between
 
 
 def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list[Mention]:
@@ -597,8 +596,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
             continue
         # A bare number after a comma starts a new clause ("SBP<180mmHg, or 80mmHg=DBP").
-        if previous in draft.used_values and _CHAINED.fullmatch(connector) and not (
-                value.unit in TIME_UNITS and values[previous].unit not in TIME_UNITS) and not (
+        if previous in draft.used_values and _CHAINED.fullmatch(connector) and not \
+                _duration_after_quantity(values[previous], value) and not (
                 not value.op_text and (values[previous].op == "between" or "," in connector)) \
                 and not _counts_other(text, values[previous], value, following):
             owners = [c for c in draft.constraints if c.end == values[previous].end
@@ -822,11 +821,6 @@ def _set_dose(constraint: Constraint, value: ValueMention, text: str) -> None:
     constraint.text = text[constraint.start : constraint.end]
 
 
-# PDQ's "Menopausal status: Not specified": a label the record leaves open, no requirement.
-_UNSPECIFIED = re.compile(r"[ \t]*(?:status)?[ \t]*:\s*(?:not specified|any(?: status)?|"
-                          r"not applicable|unspecified)\b", re.IGNORECASE)
-
-
 @cache
 def _stages() -> tuple[dict[str, Any], re.Pattern[str], re.Pattern[str]]:
     """``rules/stages.json``: the categories, what may not follow one, the cue words."""
@@ -868,6 +862,11 @@ def _tnm_stages(text: str, criterion: Criterion, draft: _Draft) -> None:
             concept=category["concept"], code=code, op="=" if low == high else "between",
             value=float(low), value_max=None if low == high else float(high),
             effect=_effect(criterion), criterion_id=criterion.criterion_id))
+
+
+# PDQ's "Menopausal status: Not specified": a label the record leaves open, no requirement.
+_UNSPECIFIED = re.compile(r"[ \t]*(?:status)?[ \t]*:\s*(?:not specified|any(?: status)?|"
+                          r"not applicable|unspecified)\b", re.IGNORECASE)
 
 
 def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
@@ -923,6 +922,12 @@ def _age_constraint(text: str, criterion: Criterion, value: ValueMention,
                                     whole=True))
 
 
+def _age_chain(connector: str) -> bool:
+    """A join between two bounds of one age, not past a bracket ("at least 500 (1 to 5 years
+    of age), or at least 200": a count after an age in brackets)."""
+    return ")" not in connector and _CHAINED.fullmatch(connector) is not None
+
+
 def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
           windows: Sequence[WindowMention], draft: _Draft) -> None:
     aged: set[int] = set()  # the values read as ages here
@@ -932,10 +937,9 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         if any(w.start <= value.start < w.end for w in windows):
             continue  # "within the past 5 years" is a window, not an age
         # "Age greater than 55 or less than 10": a second bound chained to an age is one
-        connector = _between(text, values[index - 1].end, value.start) if index else ""
         chained = index - 1 in aged and bool(value.op_text) and value.relative_to is None \
             and value.unit in (None, *AGE_UNITS) and value.value <= 120 and \
-            ")" not in connector and _CHAINED.fullmatch(connector) is not None
+            _age_chain(_between(text, values[index - 1].end, value.start))
         if value.unit not in AGE_UNITS and not chained and not (
                 value.unit is None and value.relative_to is None and
                 _age_op_before(text, value, criterion)):
@@ -1018,12 +1022,14 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
+        in_window = any(w.start <= value.start < w.end for w in windows)
         # what a bare number or a percentage counts follows it ("> 20% blasts")
         counted = value.unit in (None, "%") and value.relative_to is None
-        after = subject_after(text, value.end, high, counted=counted)
         owner = made.get(index - 1)
-        if owner is not None and after is None and _free_chain(text, values[index - 1], value) \
-                and not any(w.start <= value.start < w.end for w in windows):
+        after = subject_after(text, value.end, high, counted=counted) \
+            if owner is not None else None
+        if owner is not None and after is None and not in_window and \
+                _free_chain(text, values[index - 1], value):
             # "lesion >= 20 mm by conventional techniques or >= 10 mm by spiral CT": the
             # second bound is of the same subject (as _measurements chains a named one)
             draft.constraints.append(_with_value(owner, value, text))
@@ -1034,7 +1040,9 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         phrase = subject_before(text, low, value.start)
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
-        phrase = phrase or after
+        if phrase is None:
+            phrase = after if owner is not None else subject_after(text, value.end, high,
+                                                                   counted=counted)
         size = size_subject(value.unit) if sized and phrase is None else None
         if size is not None:  # "Measurable disease:" / "- At least 20 mm by conventional ..."
             subject = Mention("MEASUREMENT", value.start, value.start, "", concept=size)
@@ -1045,7 +1053,7 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue
         if phrase is None:
             continue
-        if any(w.start <= value.start < w.end for w in windows) and not is_duration(phrase):
+        if in_window and not is_duration(phrase):
             continue  # "weight loss > 10% within 6 months": the 6 months is a window
         named = [m for m in measured if m.start < phrase.end and phrase.start < m.end]
         if any((value.unit in TIME_UNITS and m.unit not in (None, *TIME_UNITS)) or
@@ -1079,10 +1087,16 @@ def _counts_other(text: str, previous: ValueMention, value: ValueMention, high: 
         and subject_after(text, value.end, high, counted=True) is not None
 
 
+def _duration_after_quantity(previous: ValueMention, value: ValueMention) -> bool:
+    """``value`` is a length of time after a bound that is none ("stenosis > 50% for more
+    than 72 hours"): no second bound of the same subject."""
+    return value.unit in TIME_UNITS and previous.unit not in TIME_UNITS
+
+
 def _free_chain(text: str, previous: ValueMention, value: ValueMention) -> bool:
     """Whether ``value`` is a second bound of the subject ``previous`` was read for: joined
     by "or"/"and"/a comma or a measuring clause, and no duration after a quantity."""
-    if value.unit in TIME_UNITS and previous.unit not in TIME_UNITS:
+    if _duration_after_quantity(previous, value):
         return False
     connector = _between(text, previous.end, value.start)
     # a conjunction or comma is written: "less than 2 weeks over a 6 month period" is no pair

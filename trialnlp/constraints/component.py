@@ -259,8 +259,9 @@ class ConstraintBuilder:
                                   bisect_right(starts, criterion.end)]
                 parent = named.get(criterion.parent_id) if criterion.parent_id else None
                 named[criterion.criterion_id] = one_measure(inside)
-                size = sized[criterion.criterion_id] = names_a_size(own) or names_a_size(
-                    criterion.heading) or sized.get(criterion.parent_id or "", False)
+                size = sized[criterion.criterion_id] = sized.get(
+                    criterion.parent_id or "", False) or names_a_size(own) or names_a_size(
+                    criterion.heading)
                 criterion.constraints = assemble(text, criterion, inside, values, windows,
                                                  parent, sized=size)
                 if mode == "all" or (mode in ("gaps", "values") and gap_in(
