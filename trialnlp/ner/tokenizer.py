@@ -20,11 +20,14 @@ COMPARATORS = r"[<>=≤≥≦≧＜＞⩽⩾]"
 # "(AST)/Alanine aminotransferase", "Bilirubin/ SGOT": a slash after a bracket or ending a
 # word splits too (spaCy splits one between two letters already).
 # ClinicalTrials.gov API v2 escapes Markdown: "LDL-C\>=120 mg/dL", "\< 95%"; a backslash
-# before a comparison sign is a token of its own.
+# before a comparison sign is a token of its own. Before a sign it is an infix only, and it
+# is no suffix after a sign: as affixes there it would alternate with the comparator affixes,
+# and spaCy re-searches the rest of the token after each affix it strips (a run of "\<" took
+# seconds per thousand characters).
 ESCAPE = r"\\(?=[<>=≤≥*\[\]])"
 EXTRA_INFIXES = (COMPARATORS, r"[()\[\]{}]", r"(?<=[)\]])/", ESCAPE)
-EXTRA_PREFIXES = (COMPARATORS, ESCAPE)
-EXTRA_SUFFIXES = (COMPARATORS, r"(?<=[A-Za-z]{2})/", r"\\")
+EXTRA_PREFIXES = (COMPARATORS, r"\\(?=[*\[\]])")
+EXTRA_SUFFIXES = (COMPARATORS, r"(?<=[A-Za-z]{2})/", r"(?<![<>=≤≥≦≧＜＞⩽⩾])\\")
 
 
 def customize_tokenizer(nlp: Language) -> Language:
