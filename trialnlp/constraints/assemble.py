@@ -550,7 +550,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
                 _grades_no(mention, grade)
-            if value.op == "between" and not _GAP.match(gap):
+            if value.op == "between" and _outside_words(gap) and not _GAP.match(gap):
                 # "SBP outside the range of 100-160 mmHg": the range it must not lie in
                 inverted = _OUTSIDE.sub(" ", gap)
                 if inverted != gap and _GAP.match(inverted):
@@ -1007,6 +1007,13 @@ _OUTSIDE = re.compile(r"\b(?:outside|other than)(?:\s+of)?(?:\s+the)?(?:\s+(?:ra
                       r"(?:\s+of)?\b", re.IGNORECASE)
 
 
+def _outside_words(gap: str) -> bool:
+    """Whether ``gap`` may hold what :data:`_OUTSIDE` removes: a substring test first, as
+    every value reads the gap back to its measure (long in a run of ranges)."""
+    lowered = gap.lower()
+    return "outside" in lowered or "other than" in lowered
+
+
 def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
                    measured: Sequence[Mention], values: Sequence[ValueMention],
                    windows: Sequence[WindowMention], draft: _Draft, sized: bool = False) -> None:
@@ -1261,17 +1268,43 @@ def _distinct(constraints: list[Constraint]) -> list[Constraint]:
     (``chloasma ... chloasma``) or one bound read twice from the same words.  A bound
     written again elsewhere is a statement of its own ("HBV DNA < 2000 IU/ml (Subgroup 1)
     or ... HBV DNA < 2000 IU/ml (Subgroup 2)"): its row points at its own words."""
-    seen: dict[tuple[object, ...], list[Constraint]] = {}
+    seen: dict[tuple[object, ...], _Kept] = {}
     kept = []
     for constraint in sorted(constraints, key=lambda c: (c.start or 0, c.end or 0)):
-        same = seen.setdefault(_identity(constraint), [])
-        if same and (constraint.value is None or constraint.start is None or any(
-                k.start is None or (k.start < constraint.end and constraint.start < k.end)
-                for k in same)):
+        same = seen.setdefault(_identity(constraint), _Kept())
+        if same.rows and (constraint.value is None or constraint.start is None or
+                          same.overlaps(constraint)):
             continue
-        same.append(constraint)
+        same.add(constraint)
         kept.append(constraint)
     return kept
+
+
+class _Kept:
+    """The rows kept of one statement, in reading order, and how far the furthest reaches:
+    a row overlaps one of them iff it starts before that end, as the kept ones start no
+    later than it (a bound repeated thousands of times stays linear)."""
+
+    __slots__ = ("end", "rows", "unplaced")
+
+    def __init__(self) -> None:
+        self.rows: list[Constraint] = []
+        self.end = -1  # the furthest end of a kept row with offsets
+        self.unplaced = False  # a kept row without offsets (it overlaps everything)
+
+    def add(self, constraint: Constraint) -> None:
+        self.rows.append(constraint)
+        if constraint.start is None:
+            self.unplaced = True
+        else:
+            self.end = max(self.end, constraint.end)
+
+    def overlaps(self, constraint: Constraint) -> bool:
+        if self.unplaced:
+            return True
+        if constraint.start < constraint.end:
+            return constraint.start < self.end
+        return any(k.start < constraint.end and constraint.start < k.end for k in self.rows)
 
 
 def _in_criterion(criterion: Criterion, start: int, end: int) -> bool:
