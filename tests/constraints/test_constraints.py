@@ -60,6 +60,51 @@ def test_conditional_second_threshold_is_kept_with_its_qualifier() -> None:
         "ALT < 2.5 x ULN (< 5 x ULN if liver metastases"}
 
 
+@pytest.mark.parametrize(("criterion", "qualifier"), [
+    # the case after the second bound, past a clause break
+    ("AST > 2.5 x ULN; > 5 x ULN if secondary to liver metastases",
+     "if secondary to liver metastases"),
+    ("AST no greater than 2 times ULN* NOTE: *No greater than 5 times ULN if liver "
+     "metastases present", "if liver metastases present"),
+    # the case before it
+    ("AST ≤ 2.5 x ULN; if liver metastases are present, then ≤ 5 x ULN is allowed",
+     "if liver metastases are present"),
+    ("AST no greater than 2 times ULN (unless related to liver metastases, then no greater "
+     "than 5 times ULN)", "unless related to liver metastases"),
+])
+def test_a_second_normal_limit_bound_for_a_case_is_the_same_analytes(
+        criterion: str, qualifier: str) -> None:
+    found = sorted((c.concept, c.value, c.qualifier) for c in constraints(criterion)
+                   if c.kind == "lab")
+    assert found == [("Aspartate aminotransferase", 2.0 if "2 times" in criterion else 2.5,
+                      None), ("Aspartate aminotransferase", 5.0, qualifier)]
+
+
+def test_a_bound_a_case_is_about_is_no_second_threshold() -> None:
+    # "(if greater than 2 times ULN then ...)": the bound says when a test is done
+    found = [c for c in constraints("Alkaline phosphatase less than 2 times ULN (if greater "
+                                    "than 2 times ULN then a GGT test is done)")
+             if c.value is not None]
+    assert [(c.op, c.value, c.relative_to) for c in found] == [("<", 2.0, "ULN")]
+    # a named analyte after the break has its own bound
+    found = constraints("AST ≤ 2.5 x ULN; bilirubin ≤ 1.5 x ULN")
+    assert sorted((c.concept, c.value) for c in found) == [
+        ("Aspartate aminotransferase", 2.5), ("Total bilirubin", 1.5)]
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    ("transaminases greater 5 x upper limit of normal", (">", 5.0, None, "ULN")),
+    ("SGOT no greater 2 times upper limit of normal", ("<=", 2.0, None, "ULN")),
+    ("PTT less that 1.66 times normal limit", ("<", 1.66, None, "ULN")),
+    ("Creatinine less then 1.5 mg/dL", ("<", 1.5, "mg/dL", None)),
+    ("Bilirubin no greater that 2.5 times ULN", ("<=", 2.5, None, "ULN")),
+])
+def test_misspelt_comparisons_seen_in_registry_records(criterion: str,
+                                                       expected: tuple) -> None:
+    (found,) = [c for c in constraints(criterion) if c.value is not None]
+    assert (found.op, found.value, found.unit, found.relative_to) == expected
+
+
 def test_age_introduced_by_if_is_a_condition_not_a_requirement() -> None:
     age = one("Written informed consent from a parent or guardian if < 18 years old.", "age")
     assert (age.op, age.value, age.unit, age.qualifier) == ("<", 18.0, "a", "if < 18 years old")

@@ -103,6 +103,15 @@ _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:each[ \t]*)?"
 # how it is measured ("≥ 20 mm by conventional techniques or ≥ 10 mm by spiral CT").
 _CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
                            r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
+# Between a bound on a normal limit and a second one for a case it names ("≤ 2.5 x ULN;
+# ≤ 5 x ULN if liver metastases", "(ULN) (unless related to liver metastases, then no greater
+# than 5 times ULN)", "; if liver metastases are present, then ≤ 5 x ULN", "ULN* NOTE: *No
+# greater than 5 times ULN if ..."): the case, when it comes first, is in ``case``.
+_CASE_CHAIN = re.compile(
+    r"[ \t*]*(?:[;,.(\[][ \t*]*|NOTE[ \t]*:?[ \t*]*)*"
+    r"(?:(?P<case>(?:if|when|unless|except|in|for)[ \t]+\w[^;.()\[\]0-9<>=≤≥\n]{0,80}?)"
+    r"[ \t,]*(?:then\b[ \t]*)?(?:(?:it[ \t]+)?(?:may|must|can|should)[ \t]+be[ \t]+)?)?",
+    re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
 _JOINED = re.compile(r"\b(?:or|and|but)\b|[,&]", re.IGNORECASE)
@@ -591,6 +600,12 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         if not _CHAINED.fullmatch(connector) and value.op_text and \
                 _CLAUSE_CHAIN.fullmatch(connector):
             connector = " or "  # "HbA1c = 9% if on triple therapy or = 10% on diet"
+        case: str | None = None
+        if not _CHAINED.fullmatch(connector) and value.op_text and value.relative_to and \
+                value.relative_to == values[previous].relative_to:
+            conditional = _CASE_CHAIN.fullmatch(connector)
+            if conditional:
+                connector, case = " or ", conditional["case"]
         if previous in draft.used_values and value.op == "between" and value.value == 0 and \
                 re.search(r"[(\[]", connector) and _CHAINED.fullmatch(connector):
             draft.used_values.add(index)  # "BASDAI = 4 (0-10)": the scale, no bound
@@ -603,8 +618,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
             limit = text.find(")", value.end, criterion.end)
-            qualifier = _qualifier(text, value, limit if limit >= 0 else criterion.end)
-            end = limit if qualifier and limit >= 0 else value.end
+            qualifier = case.strip() if case else \
+                _qualifier(text, value, limit if limit >= 0 else criterion.end)
+            end = limit if qualifier and not case and limit >= 0 else value.end
             # "≥ 9 g/dl or 5.59 mmol/l": the same bound restated in other units.
             op = values[previous].op if not value.op_text and value.op == "=" else value.op
             # A bound spans its subject ("> 35 and < 50 kg/m2", "< 18.5 or > 25 kg/m2",
