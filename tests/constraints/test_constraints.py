@@ -80,6 +80,15 @@ def test_a_second_normal_limit_bound_for_a_case_is_the_same_analytes(
                       None), ("Aspartate aminotransferase", 5.0, qualifier)]
 
 
+def test_subscripts_in_brackets_name_the_analyte() -> None:
+    found = constraints("FEV(1) less than 0.8 liters; PaO(2), on supplemental 02, of less than "
+                        "70 mmHg or PaCO(2) greater than 45 mmHg")
+    assert sorted((c.concept, c.op, c.value, c.unit) for c in found) == [
+        ("Arterial carbon dioxide partial pressure", ">", 45.0, "mm[Hg]"),
+        ("Arterial oxygen partial pressure", "<", 70.0, "mm[Hg]"),
+        ("Forced expiratory volume in 1 second", "<", 0.8, "L")]
+
+
 def test_a_bound_a_case_is_about_is_no_second_threshold() -> None:
     # "(if greater than 2 times ULN then ...)": the bound says when a test is done
     found = [c for c in constraints("Alkaline phosphatase less than 2 times ULN (if greater "
@@ -98,6 +107,7 @@ def test_a_bound_a_case_is_about_is_no_second_threshold() -> None:
     ("PTT less that 1.66 times normal limit", ("<", 1.66, None, "ULN")),
     ("Creatinine less then 1.5 mg/dL", ("<", 1.5, "mg/dL", None)),
     ("Bilirubin no greater that 2.5 times ULN", ("<=", 2.5, None, "ULN")),
+    ("Bilirubin nor greater than 2.5 mg/dL", ("<=", 2.5, "mg/dL", None)),
 ])
 def test_misspelt_comparisons_seen_in_registry_records(criterion: str,
                                                        expected: tuple) -> None:

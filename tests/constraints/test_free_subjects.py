@@ -151,6 +151,10 @@ def test_a_second_bound_of_a_free_subject_is_chained_to_it(line: str, expected: 
      ("prior chemotherapy regimens", "<=", 2.0, None, None)),
     ("No more than 1 prior regimen of chemotherapy", ("prior regimen", "<=", 1.0, None, None)),
     ("3 or more loose stools a day", ("loose stools", ">=", 3.0, None, None)),
+    # a unit that says what it counts, with no words left to name it
+    ("No more than 3 prior regimens for metastatic disease",
+     ("Prior lines of therapy", "<=", 3.0, None, "{lines}")),
+    ("up to 2 lines of therapy", ("Prior lines of therapy", "<=", 2.0, None, "{lines}")),
 ])
 def test_a_count_of_prior_treatments_is_a_threshold(line: str, expected: tuple) -> None:
     assert free(line) == [expected]

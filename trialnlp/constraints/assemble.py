@@ -37,6 +37,7 @@ from .subjects import (
     size_subject,
     subject_after,
     subject_before,
+    unit_subject,
 )
 from .temporal import TREATMENT_ANCHORS, WindowMention
 from .values import ValueMention, pair_op, pair_second
@@ -1066,8 +1067,11 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         if phrase is None:
             phrase = after if owner is not None else subject_after(text, value.end, high,
                                                                    counted=counted)
-        size = size_subject(value.unit) if sized and phrase is None else None
-        if size is not None:  # "Measurable disease:" / "- At least 20 mm by conventional ..."
+        # "Measurable disease:" / "- At least 20 mm by conventional ...": a lesion's size;
+        # "No more than 3 prior regimens": a unit that says what it counts
+        size = ((size_subject(value.unit) if sized else None) or unit_subject(value.unit)) \
+            if phrase is None else None
+        if size is not None:
             subject = Mention("MEASUREMENT", value.start, value.start, "", concept=size)
             constraint = _with_value(_from_mention(subject, criterion), value, text)
             draft.constraints.append(constraint)

@@ -166,6 +166,12 @@ def size_subject(unit: str | None) -> str | None:
     return _rules()["size_concept"] if unit in _rules()["size_units"] else None
 
 
+def unit_subject(unit: str | None) -> str | None:
+    """The concept a value in ``unit`` counts where no words name it ("No more than 3
+    prior regimens": ``{lines}``), else None."""
+    return _rules()["unit_concepts"].get(unit) if unit else None
+
+
 def is_duration(phrase: Phrase) -> bool:
     """A subject that is a length of time ("disease duration", "operating time")."""
     words = _rules()["duration_words"]
