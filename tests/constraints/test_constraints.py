@@ -80,6 +80,29 @@ def test_a_second_normal_limit_bound_for_a_case_is_the_same_analytes(
                       None), ("Aspartate aminotransferase", 5.0, qualifier)]
 
 
+def test_a_second_bound_in_the_same_unit_for_a_case() -> None:
+    found = [c for c in constraints(
+        "bilirubin less than 2 mg/dl (total) except less than 5 mg/dl in patients with "
+        "Gilbert's syndrome; ANC at least 1500/mm3") if c.kind == "lab"]
+    assert [(c.concept, c.value, c.unit, c.qualifier) for c in found] == [
+        ("Total bilirubin", 2.0, "mg/dL", None),
+        ("Total bilirubin", 5.0, "mg/dL", "in patients with Gilbert's syndrome"),
+        ("Absolute neutrophil count", 1500.0, "/uL", None)]
+    # "and" after the first bound's case joins bounds in one unit
+    found = [c for c in constraints(
+        "PSA greater than 4 ng/mL for patients with intact prostates and greater than 0.8 "
+        "ng/mL for post-prostatectomy patients") if c.kind == "lab"]
+    assert [(c.concept, c.op, c.value) for c in found] == [
+        ("Prostate specific antigen", ">", 4.0), ("Prostate specific antigen", ">", 0.8)]
+
+
+def test_falls_the_verb_is_no_condition() -> None:
+    assert not [c for c in constraints("PCP prophylaxis if CD4 count falls below 200 cells/mm3")
+                if c.kind == "condition"]
+    assert [c.code for c in constraints("History of falls") if c.kind == "condition"] == [
+        "ICD10CM:R29.6"]
+
+
 def test_subscripts_in_brackets_name_the_analyte() -> None:
     found = constraints("FEV(1) less than 0.8 liters; PaO(2), on supplemental 02, of less than "
                         "70 mmHg or PaCO(2) greater than 45 mmHg")
@@ -348,6 +371,11 @@ def test_ages(criterion: str, expected: tuple) -> None:
     # a count after an age in brackets is no age
     ("CD4 count of at least 750 (under 12 months of age), at least 500 (1 to 5 years of age)",
      [("<", 12.0), ("between", 1.0)]),
+    # a bare bound before an age the other way shares its unit
+    ("Patients less than 6 or greater than 65 years of age", [("<", 6.0), (">", 65.0)]),
+    # not one the same way, nor one joined by a comma
+    ("Pain > 3 or age > 65 years", [(">", 65.0)]),
+    ("Pain (VPS) > 3, 18-45 years of age", [("between", 18.0)]),
 ])
 def test_a_second_bound_chained_to_an_age_is_an_age(criterion: str, expected: list) -> None:
     assert [(c.op, c.value) for c in constraints(criterion) if c.kind == "age"] == expected

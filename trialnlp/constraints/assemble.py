@@ -78,8 +78,8 @@ _METHOD_GAP = re.compile(
     r"[A-Za-z][\w/-]*(?:\s+(?:[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
     r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
     re.IGNORECASE)
-_QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in case of|in patients with|for patients with|when|"
-                        r"for subjects with|in subjects with|with)\b[^)]*)", re.IGNORECASE)
+_QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in\s+case\s+of|(?:in|for)\s+(?:patients|subjects)\s+with|"
+                        r"when|with)\b[^)]*)", re.IGNORECASE)
 _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
 _BOUND_AND = re.compile(r"[ \t]*(?:and|but|&)[ \t]*", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;.](?:\s|$)")
@@ -104,6 +104,10 @@ _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:each[ \t]*)?"
 # how it is measured ("≥ 20 mm by conventional techniques or ≥ 10 mm by spiral CT").
 _CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
                            r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
+# ... or "and" where both bounds are in one unit ("PSA > 4 ng/mL for patients with intact
+# prostates and > 0.8 ng/mL for post-prostatectomy patients")
+_CLAUSE_AND = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
+                         r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+and[ \t]*", re.IGNORECASE)
 # Between a bound on a normal limit and a second one for a case it names ("≤ 2.5 x ULN;
 # ≤ 5 x ULN if liver metastases", "(ULN) (unless related to liver metastases, then no greater
 # than 5 times ULN)", "; if liver metastases are present, then ≤ 5 x ULN", "ULN* NOTE: *No
@@ -111,7 +115,8 @@ _CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
 _CASE_CHAIN = re.compile(
     r"[ \t*]*(?:[;,.(\[][ \t*]*|NOTE[ \t]*:?[ \t*]*)*"
     r"(?:(?P<case>(?:if|when|unless|except|in|for)[ \t]+\w[^;.()\[\]0-9<>=≤≥\n]{0,80}?)"
-    r"[ \t,]*(?:then\b[ \t]*)?(?:(?:it[ \t]+)?(?:may|must|can|should)[ \t]+be[ \t]+)?)?",
+    r"[ \t,]*(?:then\b[ \t]*)?(?:(?:it[ \t]+)?(?:may|must|can|should)[ \t]+be[ \t]+)?"
+    r"|except[ \t]+)?",  # "< 2 mg/dl (total) except < 5 mg/dl in patients with Gilbert's"
     re.IGNORECASE)
 # Between two bounds and no part of either: an aside in brackets with no number in it, and
 # the period of an abbreviated unit before "and"/"or" ("TBUT > 5 sec. and < 10 sec.").
@@ -598,12 +603,16 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             connector, chained_sex = _sex_within(text, connector_start, value.start, people)
         if not _CHAINED.fullmatch(connector):  # "> 50m (without rehabilitation) or > 100m"
             connector = _ASIDE.sub(" ", connector)
-        if not _CHAINED.fullmatch(connector) and value.op_text and \
-                _CLAUSE_CHAIN.fullmatch(connector):
+        # the same unit, or the same normal limit
+        same_unit = (value.unit, value.relative_to) == (
+            values[previous].unit, values[previous].relative_to) and \
+            (value.unit or value.relative_to) is not None
+        if not _CHAINED.fullmatch(connector) and value.op_text and (
+                _CLAUSE_CHAIN.fullmatch(connector) or
+                (same_unit and _CLAUSE_AND.fullmatch(connector))):
             connector = " or "  # "HbA1c = 9% if on triple therapy or = 10% on diet"
         case: str | None = None
-        if not _CHAINED.fullmatch(connector) and value.op_text and value.relative_to and \
-                value.relative_to == values[previous].relative_to:
+        if not _CHAINED.fullmatch(connector) and value.op_text and same_unit:
             conditional = _CASE_CHAIN.fullmatch(connector)
             if conditional:
                 connector, case = " or ", conditional["case"]
@@ -618,9 +627,16 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 and not _counts_other(text, values[previous], value, following):
             owners = [c for c in draft.constraints if c.end == values[previous].end
                       and c.kind in ("lab", "vital", "score", "measurement")]
-            limit = text.find(")", value.end, criterion.end)
+            # the case after a bound in brackets runs to the bracket's end, after one in the
+            # open to the clause's ("< 5 mg/dl in patients with Gilbert's syndrome; ANC ...")
+            gap = _between(text, values[previous].end, value.start)
+            bracketed = gap.count("(") > gap.count(")")
+            limit = text.find(")", value.end, criterion.end) if bracketed else -1
+            if limit < 0:
+                stop = _CLAUSE_BREAK.search(text, value.end, criterion.end)
+                clause_end = stop.start() if stop else criterion.end
             qualifier = case.strip() if case else \
-                _qualifier(text, value, limit if limit >= 0 else criterion.end)
+                _qualifier(text, value, limit if limit >= 0 else clause_end)
             end = limit if qualifier and not case and limit >= 0 else value.end
             # "≥ 9 g/dl or 5.59 mmol/l": the same bound restated in other units.
             op = values[previous].op if not value.op_text and value.op == "=" else value.op
@@ -968,6 +984,23 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         draft.constraints.append(_age_constraint(text, criterion, value, draft))
         draft.used_values.add(index)
         aged.add(index)
+    # "Patients less than 6 or greater than 65 years of age": a bare bound joined by "or" to
+    # an age bound the other way shares its unit ("Pain > 3, 18-45 years of age" does not)
+    for index in sorted(aged):
+        before = index - 1
+        if before < 0 or before in draft.used_values or before in aged:
+            continue
+        value, age = values[before], values[index]
+        connector = _between(text, value.end, age.start)
+        if not value.op_text or value.unit is not None or value.relative_to is not None or \
+                value.value > 120 or {value.op[:1], (age.op or "")[:1]} != {"<", ">"} or \
+                any(w.start <= value.start < w.end for w in windows) or \
+                not re.search(r"\bor\b", connector, re.IGNORECASE) or \
+                not _age_chain(connector):
+            continue
+        draft.constraints.append(_age_constraint(text, criterion, replace(value, unit=age.unit),
+                                                 draft))
+        draft.used_values.add(before)
 
 
 # After a bound that stands alone: nothing, a bracket or stop, or a case it applies in
