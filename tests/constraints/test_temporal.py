@@ -76,6 +76,13 @@ def shape(window: Window) -> tuple[object, ...]:
         ("At least 6 weeks since prior nitrosoureas or mitomycin",
          (6.0, "wk", "at_least", "prior_therapy")),
         ("At least 2 weeks since prior interferon", (2.0, "wk", "at_least", "prior_therapy")),
+        # a treatment after "since" is an earlier one, "prior" or not
+        ("At least 30 days since radiotherapy", (30.0, "d", "at_least", "prior_therapy")),
+        ("More than 4 weeks since palliative radiotherapy",
+         (4.0, "wk", "at_least", "prior_therapy")),
+        ("Less than 3 months since chemotherapy", (3.0, "mo", "within", "prior_therapy")),
+        ("6 weeks since nitrosoureas", (6.0, "wk", "after", "prior_therapy")),
+        ("at least 2 years since diagnosis", (2.0, "a", "at_least", "diagnosis")),
     ],
 )
 def test_windows(text: str, expected: tuple[object, ...]) -> None:
@@ -302,3 +309,25 @@ def test_time_since_a_prior_treatment_times_that_treatment() -> None:
              for c in found if c.window is not None]
     assert timed == [("Radiotherapy", "at_least", 3.0, "wk", "prior_therapy")]
     assert not [c for c in found if c.kind == "measurement"]  # no "Chemotherapy: >= 3 wk"
+
+
+def test_a_treatment_after_since_is_timed_and_so_is_the_list_after_it() -> None:
+    import trialnlp
+
+    text = ("Inclusion Criteria:\n* PRIOR CONCURRENT THERAPY: Chemotherapy: Prior anthracyclines "
+            "allowed provided no symptomatic heart disease is present More than 6 weeks since "
+            "nitrosoureas, melphalan, or mitomycin Radiotherapy: At least 30 days since "
+            "radiotherapy\n")
+    found = list(trialnlp.extract(text, trial_id="T", model="off").iter_constraints())
+    timed = sorted((c.concept, c.window.amount, c.window.anchor)
+                   for c in found if c.window is not None)
+    assert timed == [("Melphalan", 6.0, "prior_therapy"), ("Mitomycin", 6.0, "prior_therapy"),
+                     ("Nitrosoureas", 6.0, "prior_therapy"),
+                     ("Radiotherapy", 30.0, "prior_therapy")]
+    # the window is no measurement of the heading ("Radiotherapy: >= 30 d")
+    assert not [c for c in found if c.kind == "measurement"]
+    # "before radiotherapy" may be the study's own: no treatment anchor
+    (window,) = [c.window for c in trialnlp.extract(
+        "Inclusion Criteria:\n* Chemotherapy within 4 weeks before radiotherapy\n",
+        trial_id="T", model="off").iter_constraints() if c.window is not None]
+    assert window.anchor is None

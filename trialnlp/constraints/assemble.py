@@ -1268,14 +1268,34 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
                     draft: _Draft) -> None:
     """A window qualifies the constraints before it in its clause (else the next one); a
     window whose anchor is a treatment it names qualifies that treatment ("At least 4 weeks
-    since prior radiotherapy": the radiotherapy, not what the clause named before)."""
+    since prior radiotherapy": the radiotherapy, not what the clause named before), or the
+    treatments listed right after it ("since nitrosoureas, melphalan, or mitomycin"), and
+    nothing else."""
     for window in windows:
         clause_start = draft.clauses.start_of(window.start)
-        targets = [c for c in draft.constraints if window.start <= c.start and
-                   c.end <= window.end and c.kind in ("drug", "procedure")] \
-            if window.window.anchor in TREATMENT_ANCHORS else []
-        targets = targets or [c for c in draft.constraints if clause_start <= c.start <
-                              window.start and c.kind not in ("age", "sex")]
+        if window.window.anchor in TREATMENT_ANCHORS:
+            treated = sorted((c for c in draft.constraints if c.start is not None and
+                              c.start >= window.start and c.kind in ("drug", "procedure")),
+                             key=lambda c: c.start)
+            targets = [c for c in treated if c.end <= window.end]
+            end = window.end
+            for constraint in treated:  # the list after the window, joined by "," / "or"
+                if constraint.start < end:
+                    continue
+                joint = text[end : constraint.start]
+                if not _COORDINATION.match(joint) or not _JOINED.search(joint) or \
+                        _CLAUSE_BREAK.search(joint):
+                    break
+                targets.append(constraint)
+                end = constraint.end
+            if targets:
+                for constraint in targets:
+                    if constraint.window is None or constraint.window.amount is None:
+                        constraint.window = window.window
+                continue
+        # "for at least 4 weeks after completion of treatment" names no treatment
+        targets = [c for c in draft.constraints if clause_start <= c.start <
+                   window.start and c.kind not in ("age", "sex")]
         if not targets:
             after = [c for c in draft.constraints if c.start >= window.end and
                      not _CLAUSE_BREAK.search(text, window.end, c.start)

@@ -82,6 +82,11 @@ _ANCHOR = (
 _TO_ANCHOR_ANY = rf"(?:\s*,?\s+(?P<dir>{_alt(_DIRECTIONS)})\s+{_ANCHOR})"
 _TO_ANCHOR = rf"(?:\s*,?\s+(?P<dir>{_alt(_LINEAR)})\s+{_ANCHOR})"
 _AGO = rf"(?:\s+(?P<ago>{_alt(_RULES['ago'])}))"
+# "At least 30 days since radiotherapy": a treatment after "since" is an earlier one
+_SINCE = (
+    rf"(?:\s*,?\s+(?i:since)\s+(?:{_alt(_RULES['since_modifiers'])}\s+){{0,2}}"
+    rf"(?P<treated>{_alt(_RULES['since_treatments'])}))"
+)
 _THE = r"(?:(?i:the)\s+)"
 
 _SPAN = _RULES["span_prepositions"]
@@ -118,7 +123,7 @@ _SPECS: tuple[tuple[str, str, PhraseStarts, int], ...] = (
     (
         "bounded",
         rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['bounded_lead'])}\s*"
-        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
+        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_SINCE}|{_AGO})?",
         phrase_starts(_DURATION + _RULES["bounded_lead"]),
         _NEEDS_UNIT,
     ),
@@ -126,7 +131,7 @@ _SPECS: tuple[tuple[str, str, PhraseStarts, int], ...] = (
     (
         "at_least",
         rf"(?:(?P<lead>{_alt(_DURATION)})\s+)?{_alt(_RULES['at_least_lead'])}\s*"
-        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})?",
+        rf"{_AMOUNT}\s*{_UNIT}(?:{_TO_ANCHOR}|{_SINCE}|{_AGO})?",
         phrase_starts(_DURATION + _RULES["at_least_lead"]),
         _NEEDS_UNIT,
     ),
@@ -140,7 +145,7 @@ _SPECS: tuple[tuple[str, str, PhraseStarts, int], ...] = (
     # 3 months before screening / 2 years ago
     (
         "offset",
-        rf"(?<![\w.])\b{_AMOUNT}\s*[-‐]?\s*{_UNIT}(?:{_TO_ANCHOR}|{_AGO})",
+        rf"(?<![\w.])\b{_AMOUNT}\s*[-‐]?\s*{_UNIT}(?:{_TO_ANCHOR}|{_SINCE}|{_AGO})",
         phrase_starts(_NUMBER_WORDS, digits=True),
         _NEEDS_UNIT,
     ),
@@ -236,6 +241,8 @@ def _window(kind: str, match: re.Match[str]) -> Window | None:
     groups = match.groupdict()
     anchor = _ANCHORS[phrase_key(groups["anchor"])] if groups.get("anchor") else None
     way = _DIRECTIONS.get(phrase_key(groups["dir"])) if groups.get("dir") else None
+    if groups.get("treated"):
+        anchor, way = "prior_therapy", "after"
     unit = _UNITS[phrase_key(groups["unit"])] if groups.get("unit") else None
     amount = _amount(match) if unit else None
     if kind == "lookback":
