@@ -182,3 +182,19 @@ def test_a_bare_count_after_a_quantity_counts_what_follows_it() -> None:
 def test_see_disease_characteristics_is_no_subject() -> None:
     assert free("See Disease Characteristics No more than 2 prior chemotherapy regimens") == [
         ("prior chemotherapy regimens", "<=", 2.0, None, None)]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    # a capitalised comparison after a lower-case word starts the run-on's next sentence
+    ("Chemotherapy: At least 4 weeks since prior chemotherapy and recovered No more than 1 "
+     "prior adjuvant chemotherapy regimen", [("prior adjuvant chemotherapy", "<=", 1.0)]),
+    # a label's count says what it counts after the number
+    ("Biologic therapy: Not specified Chemotherapy: No more than 1 prior chemotherapy for "
+     "metastatic disease allowed", [("prior chemotherapy", "<=", 1.0)]),
+    # a title-case word after a lower-case one ends the words after a count
+    ("No greater than 25% L3 blasts Initial WBC less than 100", [("L3 blasts", "<=", 25.0)]),
+    # not an acronym or a drug's letter
+    ("More than 3 days of amphotericin B", [("amphotericin B", ">", 3.0)]),
+])
+def test_pdq_run_on_sentences_bound_free_subjects(line: str, expected: list) -> None:
+    assert [(c, op, v) for c, op, v, _, _ in free(line)] == expected

@@ -1052,6 +1052,7 @@ def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMentio
     draft.used_values.add(0)
 
 
+_LABEL_BEFORE = re.compile(r"[ \t]*:[ \t]*\Z")
 _COMPLEMENT = re.compile(r"\b(?:outside|other than|except)\b", re.IGNORECASE)
 _OUTSIDE = re.compile(r"\b(?:outside|other than)(?:\s+of)?(?:\s+the)?(?:\s+(?:range|limits))?"
                       r"(?:\s+of)?\b", re.IGNORECASE)
@@ -1097,9 +1098,11 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         phrase = subject_before(text, low, value.start)
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
-        if phrase is None:
-            phrase = after if owner is not None else subject_after(text, value.end, high,
-                                                                   counted=counted)
+        if phrase is None or (counted and _LABEL_BEFORE.match(text, phrase.end, value.start)):
+            # "Chemotherapy: No more than 1 prior chemotherapy": a label's count says of what
+            after = after if owner is not None else subject_after(text, value.end, high,
+                                                                  counted=counted)
+            phrase = after or phrase
         # "Measurable disease:" / "- At least 20 mm by conventional ...": a lesion's size;
         # "No more than 3 prior regimens": a unit that says what it counts
         size = ((size_subject(value.unit) if sized else None) or unit_subject(value.unit)) \

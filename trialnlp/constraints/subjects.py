@@ -73,6 +73,9 @@ def subject_before(text: str, low: int, value_start: int) -> Phrase | None:
     rules = _rules()
     tokens = _tokens(text, low, value_start)
     index = len(tokens) - 1
+    if tokens and text[value_start : value_start + 1].isupper() and \
+            tokens[-1][2][0].islower():
+        return None  # "and recovered No more than 1 prior regimen": a run-on's next sentence
     while index >= 0 and (tokens[index][2].lower() in rules["link_words"] or
                           tokens[index][2] in (":", "=", "-")):
         index -= 1
@@ -120,6 +123,9 @@ def subject_after(text: str, value_end: int, high: int, counted: bool) -> Phrase
     while index < len(tokens) and len(taken) < rules["after_max_words"]:
         token = tokens[index][2]
         lowered = token.lower()
+        if taken and token.istitle() and token.isalpha() and len(token) > 1 and \
+                taken[-1][2][0].islower():
+            break  # "> 25% L3 blasts Initial WBC ...": a run-on's next sentence
         if token in _BREAK or not _is_word(token) or (
                 lowered in rules["stop_words"] and lowered not in rules["leading_words"] and
                 not (counted and not taken and lowered in rules["counted_words"])):
