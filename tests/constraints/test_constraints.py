@@ -103,6 +103,12 @@ def test_falls_the_verb_is_no_condition() -> None:
         "ICD10CM:R29.6"]
 
 
+def test_a_ratio_unit_that_names_its_denominator() -> None:
+    found = constraints("UACR greater than 30 mg/g.cr. and less than 3500 mg/g.cr.")
+    assert [(c.op, c.value, c.unit) for c in found] == [(">", 30.0, "mg/g"),
+                                                        ("<", 3500.0, "mg/g")]
+
+
 def test_subscripts_in_brackets_name_the_analyte() -> None:
     found = constraints("FEV(1) less than 0.8 liters; PaO(2), on supplemental 02, of less than "
                         "70 mmHg or PaCO(2) greater than 45 mmHg")
