@@ -260,6 +260,8 @@ def test_katal_and_thousands_convert() -> None:
     ("h-1 or", "/h", 3),  # a negative exponent is a rate: "AHI < 5 h-1"
     ("min−1", "/min", 5),
     ("mL.min-1.1.73m-2)", "mL/min/{1.73_m2}", 16),
+    ("ml•min-1•1.73m-2;", "mL/min/{1.73_m2}", 16),
+    ("mL·min−1·1.73 m−2", "mL/min/{1.73_m2}", 17),
 ])
 def test_bracketed_superscripts_and_per_spellings(written: str, ucum: str, end: int) -> None:
     found = match_unit(written, 0)
