@@ -102,12 +102,11 @@ _CHAINED = re.compile(r"[ \t]*[)\]]?[ \t]*(?:each[ \t]*)?"
 # Between two bounds of one subject: the case the first is for, then "or" ("= 9% if on
 # triple therapy or = 10% on diet", "= 18 at time of study entry or = 24 at any time"), or
 # how it is measured ("≥ 20 mm by conventional techniques or ≥ 10 mm by spiral CT").
+# "and" joins them only where both bounds are in one unit ("PSA > 4 ng/mL for patients with
+# intact prostates and > 0.8 ng/mL for post-prostatectomy patients"): see _clause_chain.
 _CLAUSE_CHAIN = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
-                           r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+(?:or|but)[ \t]*", re.IGNORECASE)
-# ... or "and" where both bounds are in one unit ("PSA > 4 ng/mL for patients with intact
-# prostates and > 0.8 ng/mL for post-prostatectomy patients")
-_CLAUSE_AND = re.compile(r"[ \t]*(?:if|when|for|in|on|at|by|via|using|with)\b"
-                         r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+and[ \t]*", re.IGNORECASE)
+                           r"[^;.()\[\]0-9<>=≤≥\n]{1,60}?[ \t,]+(?P<joint>or|but|and)[ \t]*",
+                           re.IGNORECASE)
 # Between a bound on a normal limit and a second one for a case it names ("≤ 2.5 x ULN;
 # ≤ 5 x ULN if liver metastases", "(ULN) (unless related to liver metastases, then no greater
 # than 5 times ULN)", "; if liver metastases are present, then ≤ 5 x ULN", "ULN* NOTE: *No
@@ -396,6 +395,18 @@ def _unit_subjects() -> dict[str, Any]:
             for unit in analyte.extra.get("implied_by_units", ())}
 
 
+def _clause_chain(connector: str, same_unit: bool) -> bool:
+    """Whether ``connector`` is a clause then a conjunction that joins two bounds of one
+    subject (:data:`_CLAUSE_CHAIN`): "or"/"but" always, "and" only in one unit."""
+    match = _CLAUSE_CHAIN.fullmatch(connector)
+    return match is not None and (same_unit or match["joint"].lower() != "and")
+
+
+def _inside_window(value: ValueMention, windows: Sequence[WindowMention]) -> bool:
+    """Whether ``value`` starts inside one of ``windows`` (its amount is the window's)."""
+    return any(w.start <= value.start < w.end for w in windows)
+
+
 def _implied_by_unit(unit: str | None) -> Any:
     return _unit_subjects().get(unit) if unit else None
 
@@ -519,7 +530,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         if index in draft.used_values:
             continue  # a lower bound written before its measure ("80mmHg=DBP<110mmHg")
         # "within 2 weeks of screening" is a window: it names no measurement after it.
-        in_window = any(w.start <= value.start < w.end for w in windows)
+        in_window = _inside_window(value, windows)
         framed = _framed_op(text, criterion, value)
         if framed is not None:  # "Minimum life expectancy of 12 weeks"
             value = replace(value, op=framed)
@@ -607,9 +618,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         same_unit = (value.unit, value.relative_to) == (
             values[previous].unit, values[previous].relative_to) and \
             (value.unit or value.relative_to) is not None
-        if not _CHAINED.fullmatch(connector) and value.op_text and (
-                _CLAUSE_CHAIN.fullmatch(connector) or
-                (same_unit and _CLAUSE_AND.fullmatch(connector))):
+        if not _CHAINED.fullmatch(connector) and value.op_text and \
+                _clause_chain(connector, same_unit):
             connector = " or "  # "HbA1c = 9% if on triple therapy or = 10% on diet"
         case: str | None = None
         if not _CHAINED.fullmatch(connector) and value.op_text and same_unit:
@@ -629,14 +639,12 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                       and c.kind in ("lab", "vital", "score", "measurement")]
             # the case after a bound in brackets runs to the bracket's end, after one in the
             # open to the clause's ("< 5 mg/dl in patients with Gilbert's syndrome; ANC ...")
-            gap = _between(text, values[previous].end, value.start)
-            bracketed = gap.count("(") > gap.count(")")
+            joint = _between(text, values[previous].end, value.start)
+            bracketed = joint.count("(") > joint.count(")")
             limit = text.find(")", value.end, criterion.end) if bracketed else -1
-            if limit < 0:
-                stop = _CLAUSE_BREAK.search(text, value.end, criterion.end)
-                clause_end = stop.start() if stop else criterion.end
-            qualifier = case.strip() if case else \
-                _qualifier(text, value, limit if limit >= 0 else clause_end)
+            stop = _CLAUSE_BREAK.search(text, value.end, criterion.end) if limit < 0 else None
+            case_end = limit if limit >= 0 else stop.start() if stop else criterion.end
+            qualifier = case.strip() if case else _qualifier(text, value, case_end)
             end = limit if qualifier and not case and limit >= 0 else value.end
             # "≥ 9 g/dl or 5.59 mmol/l": the same bound restated in other units.
             op = values[previous].op if not value.op_text and value.op == "=" else value.op
@@ -967,7 +975,7 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
     for index, value in enumerate(values):
         if index in draft.used_values:
             continue
-        if any(w.start <= value.start < w.end for w in windows):
+        if _inside_window(value, windows):
             continue  # "within the past 5 years" is a window, not an age
         # "Age greater than 55 or less than 10": a second bound chained to an age is one
         chained = index - 1 in aged and bool(value.op_text) and value.relative_to is None \
@@ -994,7 +1002,7 @@ def _ages(text: str, criterion: Criterion, values: Sequence[ValueMention],
         connector = _between(text, value.end, age.start)
         if not value.op_text or value.unit is not None or value.relative_to is not None or \
                 value.value > 120 or {value.op[:1], (age.op or "")[:1]} != {"<", ">"} or \
-                any(w.start <= value.start < w.end for w in windows) or \
+                _inside_window(value, windows) or \
                 not re.search(r"\bor\b", connector, re.IGNORECASE) or \
                 not _age_chain(connector):
             continue
@@ -1080,7 +1088,7 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue
         low = values[index - 1].end if index > 0 else criterion.start
         high = values[index + 1].start if index + 1 < len(values) else criterion.end
-        in_window = any(w.start <= value.start < w.end for w in windows)
+        in_window = _inside_window(value, windows)
         # what a bare number or a percentage counts follows it ("> 20% blasts")
         counted = value.unit in (None, "%") and value.relative_to is None
         owner = made.get(index - 1)
@@ -1164,7 +1172,7 @@ def _free_chain(text: str, previous: ValueMention, value: ValueMention) -> bool:
     connector = _between(text, previous.end, value.start)
     # a conjunction or comma is written: "less than 2 weeks over a 6 month period" is no pair
     return bool(_JOINED.search(connector)) and bool(
-        _CHAINED.fullmatch(connector) or _CLAUSE_CHAIN.fullmatch(connector))
+        _CHAINED.fullmatch(connector) or _clause_chain(connector, same_unit=False))
 
 
 def _condition_before(text: str, criterion: Criterion, start: int, end: int,
@@ -1275,30 +1283,12 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
     treatments listed right after it ("since nitrosoureas, melphalan, or mitomycin"), and
     nothing else."""
     for window in windows:
-        clause_start = draft.clauses.start_of(window.start)
-        if window.window.anchor in TREATMENT_ANCHORS:
-            treated = sorted((c for c in draft.constraints if c.start is not None and
-                              c.start >= window.start and c.kind in ("drug", "procedure")),
-                             key=lambda c: c.start)
-            targets = [c for c in treated if c.end <= window.end]
-            end = window.end
-            for constraint in treated:  # the list after the window, joined by "," / "or"
-                if constraint.start < end:
-                    continue
-                joint = text[end : constraint.start]
-                if not _COORDINATION.match(joint) or not _JOINED.search(joint) or \
-                        _CLAUSE_BREAK.search(joint):
-                    break
-                targets.append(constraint)
-                end = constraint.end
-            if targets:
-                for constraint in targets:
-                    if constraint.window is None or constraint.window.amount is None:
-                        constraint.window = window.window
-                continue
+        targets = _treated(text, window, draft) \
+            if window.window.anchor in TREATMENT_ANCHORS else []
         # "for at least 4 weeks after completion of treatment" names no treatment
-        targets = [c for c in draft.constraints if clause_start <= c.start <
-                   window.start and c.kind not in ("age", "sex")]
+        clause_start = draft.clauses.start_of(window.start)
+        targets = targets or [c for c in draft.constraints if clause_start <= c.start <
+                              window.start and c.kind not in ("age", "sex")]
         if not targets:
             after = [c for c in draft.constraints if c.start >= window.end and
                      not _CLAUSE_BREAK.search(text, window.end, c.start)
@@ -1310,6 +1300,25 @@ def _attach_windows(text: str, criterion: Criterion, windows: Sequence[WindowMen
             if constraint.window is None or (constraint.window.amount is None
                                              and window.window.amount is not None):
                 constraint.window = window.window
+
+
+def _treated(text: str, window: WindowMention, draft: _Draft) -> list[Constraint]:
+    """The drugs and procedures a treatment-anchored window names, and those listed right
+    after it, joined by "," / "or" ("since nitrosoureas, melphalan, or mitomycin")."""
+    treated = sorted((c for c in draft.constraints if c.start >= window.start
+                      and c.kind in ("drug", "procedure")), key=lambda c: c.start)
+    targets = [c for c in treated if c.end <= window.end]
+    end = window.end
+    for constraint in treated:
+        if constraint.start < end:
+            continue
+        joint = text[end : constraint.start]
+        if not _COORDINATION.match(joint) or not _JOINED.search(joint) or \
+                _CLAUSE_BREAK.search(joint):
+            break
+        targets.append(constraint)
+        end = constraint.end
+    return targets
 
 
 # What a constraint says, as opposed to where it was said.
