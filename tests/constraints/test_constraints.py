@@ -673,6 +673,12 @@ SBP, DBP = "Systolic blood pressure", "Diastolic blood pressure"
       (SBP, "<", 170.0, None, "mm[Hg]", None), (DBP, "<", 105.0, None, "mm[Hg]", None)]),
     # one number stays a blood pressure threshold
     ("BP > 140 mmHg", [("Blood pressure", ">", 140.0, None, "mm[Hg]", None)]),
+    # ... unless the part of the panel is named right after it
+    ("uncontrolled hypertension (> 160 mmHg systolic or > 100 mmHg diastolic)",
+     [(SBP, ">", 160.0, None, "mm[Hg]", None), (DBP, ">", 100.0, None, "mm[Hg]", None)]),
+    ("blood pressure > 150 mmHg systolic and/or > 90 mmHg diastolic",
+     [(SBP, ">", 150.0, None, "mm[Hg]", None), (DBP, ">", 90.0, None, "mm[Hg]", None)]),
+    ("blood pressure > 140 mmHg (systolic)", [(SBP, ">", 140.0, None, "mm[Hg]", None)]),
 ])
 def test_blood_pressure_pair_is_systolic_and_diastolic(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected

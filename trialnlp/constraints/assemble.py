@@ -137,6 +137,7 @@ _SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|
 _READINGS = re.compile(r"\s*(?:(?:values|counts|levels|measurements|readings|determinations|"
                        r"results|tests)\b\s*)?", re.IGNORECASE)
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
+_PART_GAP = re.compile(r"[ \t]*(?:\([ \t]*)?")  # "> 160 mmHg systolic", "(systolic)"
 _VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
 # "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
 _CONDITION_TRIGGER = re.compile(
@@ -587,7 +588,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             break
         if subject_index is not None:
             sex = gap_sex or _sex_after(text, value, people, following, draft)
-            for subject in _coordinated_run(text, measured, subject_index):
+            subjects = _coordinated_run(text, measured, subject_index)
+            part = _panel_part_after(text, value, measured, subjects, following, starts)
+            for subject in [part] if part is not None else subjects:
                 constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
                 constraint.sex = _sex_before(text, subject, people, draft) or sex
                 if outside:  # not in the range: the range, negated (matching inverts it)
@@ -703,6 +706,20 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             draft.constraints.append(constraint)
             draft.used_values.add(index)
             _bound_before(text, criterion, values, index, subject, draft)
+
+
+def _panel_part_after(text: str, value: ValueMention, measured: Sequence[Mention],
+                      subjects: Sequence[Mention], following: int,
+                      starts: Sequence[int]) -> Mention | None:
+    """The part of a panel named right after its value: "hypertension (> 160 mmHg systolic
+    or > 100 mmHg diastolic)" bounds the systolic pressure, not blood pressure."""
+    if len(subjects) != 1 or (parts := _slash_pairs().get(
+            (subjects[0].concept, subjects[0].code))) is None:
+        return None
+    after = _subject_after(text, value, measured, _PART_GAP, following, starts)
+    named = {(part.concept, part.code) for part in parts}
+    return measured[after] if after is not None and (
+        measured[after].concept, measured[after].code) in named else None
 
 
 @cache
