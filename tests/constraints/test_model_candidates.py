@@ -92,9 +92,30 @@ def test_gap_detection_and_lexicon_normalisation() -> None:
     assert gap_in("nothing known here", 0, 18, [], [], [])
     assert not gap_in("nothing known here", 0, 18, [], [], [], empty=False)
     found = model_mentions([("Measurement", 0, 3, "ALT"), ("Measurement", 13, 24, "croup score"),
-                            ("Measurement", 30, 34, "SGPT")], rule)
+                            ("Measurement", 30, 34, "SGPT")], rule,
+                           "ALT < 40 and croup score > 3 SGPT")
     assert [(m.label, m.concept, m.code) for m in found] == [
         ("MEASUREMENT", "croup score", None), ("LAB", "Alanine aminotransferase", "LOINC:1742-6")]
+
+
+@pytest.mark.parametrize(("source", "span", "kept"), [
+    # a heading in capitals, an organ-system label before its colon, a word never a mention
+    ("DISEASE CHARACTERISTICS: Histologically proven cancer", "DISEASE", False),
+    ("PATIENT CHARACTERISTICS: Age: 18 and over", "CHARACTERISTICS", False),
+    ("PRIOR CONCURRENT THERAPY: No prior chemotherapy", "THERAPY", False),
+    ("Hematopoietic: ANC at least 1,500", "Hematopoietic", False),
+    ("At least 4 weeks since prior therapy and recovered", "recovered", False),
+    # an abbreviation as its own label, a label word that names something, a heading's word
+    # in running text
+    ("HIV: positive by ELISA", "HIV", True),
+    ("hepatic impairment", "hepatic", True),
+    ("active DISEASE at baseline", "DISEASE", True),
+])
+def test_model_spans_that_are_headings_or_labels_are_no_mentions(source: str, span: str,
+                                                                 kept: bool) -> None:
+    start = source.index(span)
+    found = model_mentions([("Condition", start, start + len(span), span)], [], source)
+    assert bool(found) is kept
 
 
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=12),
@@ -105,7 +126,7 @@ def test_model_mentions_skip_exactly_the_entities_a_rule_span_overlaps(
     rule_mentions = [Mention("LAB", start, start + size, text[start:start + size])
                      for start, size in rules]
     found = model_mentions([("Condition", start, start + size, "ab")
-                            for start, size in entities], rule_mentions)
+                            for start, size in entities], rule_mentions, text)
     expected = [(start, start + size) for start, size in entities
                 if not any(m.start < start + size and start < m.end for m in rule_mentions)]
     assert [(m.start, m.end) for m in found] == expected

@@ -299,7 +299,7 @@ class ConstraintBuilder:
         entities = [(label, start + criterion.start, end + criterion.start, words)
                     for (criterion, *_), found in zip(gaps, found_in, strict=True)
                     for label, start, end, words in found]
-        found = model_mentions(entities, mentions)
+        found = model_mentions(entities, mentions, text)
         if not found:
             return
         found = self._with_context(doc, found)

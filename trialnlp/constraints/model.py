@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from ..resources import load_json
 from .assemble import Mention
 from .drugs import find_drugs
 from .lexicon import analytes, conditions, drug_classes
@@ -58,6 +59,34 @@ def _lookup() -> dict[str, dict[str, tuple[str, str | None, str | None, str | No
     return table
 
 
+@cache
+def _not_mentions() -> tuple[frozenset[str], frozenset[str]]:
+    rules = load_json("model.json")
+    return (frozenset(lookup_key(w) for w in rules["labels"]),
+            frozenset(lookup_key(w) for w in rules["never"]))
+
+
+# a heading in capitals around a span, up to its colon: "DISEASE CHARACTERISTICS:"
+_HEADING_BEFORE = re.compile(r"(?:[A-Z][A-Z0-9/&,-]*[ \t]+){0,5}\Z")
+_HEADING_AFTER = re.compile(r"(?:[ \t]+[A-Z][A-Z0-9/&,-]*){0,5}[ \t]*:")
+_LABEL_COLON = re.compile(r"[ \t]*:")
+
+
+def _no_mention(source: str, key: str, words: str, start: int, end: int) -> bool:
+    """A heading ("DISEASE CHARACTERISTICS:"), an organ-system label ("Hematopoietic:")
+    or a word that is never a mention ("recovered"): nothing to code or check."""
+    labels, never = _not_mentions()
+    if key in never:
+        return True
+    if key in labels and _LABEL_COLON.match(source, end):
+        return True
+    if not words.isupper() or (after := _HEADING_AFTER.match(source, end)) is None:
+        return False
+    before = _HEADING_BEFORE.search(source, max(0, start - 80), start)
+    heading = source[before.start() if before else start : after.end()]
+    return len(heading.split()) >= 2  # "HIV: positive" is a label of what it names
+
+
 def _drug_code(text: str) -> tuple[str | None, str | None]:
     found = find_drugs(text.split())
     if not found:
@@ -67,8 +96,9 @@ def _drug_code(text: str) -> tuple[str | None, str | None]:
 
 
 def model_mentions(entities: Sequence[tuple[str, int, int, str]],
-                   rule_mentions: Sequence[Mention]) -> list[Mention]:
-    """Mentions from model entities ``(label, start, end, text)`` not covered by rules."""
+                   rule_mentions: Sequence[Mention], source: str) -> list[Mention]:
+    """Mentions from model entities ``(label, start, end, text)`` in ``source`` (their
+    offsets index it) not covered by rules."""
     # Rule spans by start, to test only those that can reach an entity: a record with
     # thousands of criteria would otherwise cost entities x mentions.
     taken = sorted((m.start, m.end) for m in rule_mentions)
@@ -82,7 +112,10 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
             continue
         if sum(ch.isalpha() for ch in text) < 2:
             continue  # a roman numeral ("NYHA III or Ⅳ") or a stray letter, not a name
-        rule_label, concept, code, unit = _lookup()[kind].get(lookup_key(text), (None,) * 4)
+        key = lookup_key(text)
+        if _no_mention(source, key, text, start, end):
+            continue
+        rule_label, concept, code, unit = _lookup()[kind].get(key, (None,) * 4)
         if kind == "DRUG" and rule_label is None:
             concept, code = _drug_code(text)
         mentions.append(Mention(
