@@ -417,11 +417,29 @@ def test_no_false_sex_restriction(criterion: str) -> None:
     ("AZA≥2 mg/kg/ day", "Azathioprine", (">=", 2.0, "mg/kg/d")),
     ("AZA, 6-MP, or MTX(≤15 mg/ week)", "Methotrexate", ("<=", 15.0, "mg/wk")),
     ("failure to taper to <6mg/ day of budesonide", "Budesonide", ("<", 6.0, "mg/d")),
+    ("No more than 450 mg/m2 cumulative dose of prior doxorubicin", "Doxorubicin",
+     ("<=", 450.0, "mg/m2")),
+    # a PDQ run-on: the bound after "recovered" starts the next sentence, and the drug in
+    # brackets before it has closed
+    ("At least 4 weeks since prior chemotherapy (6 weeks for nitrosoureas) and recovered No "
+     "greater than 300 mg/m2 cumulative dose of doxorubicin", "Doxorubicin",
+     ("<=", 300.0, "mg/m2")),
 ])
 def test_drug_doses(criterion: str, drug: str, dose: tuple) -> None:
     found = {c.concept: c for c in constraints(criterion) if c.kind == "drug"}
     assert (found[drug].dose_op, found[drug].dose_value, found[drug].dose_unit) == dose
     assert found[drug].code and found[drug].code.startswith("DrugBank:DB")
+
+
+def test_a_pdq_run_on_sentence_gives_no_dose_across_its_break() -> None:
+    found = {c.concept: c for c in constraints(
+        "Chemotherapy: At least 4 weeks since prior chemotherapy (6 weeks for mitomycin or "
+        "nitrosoureas) and recovered No greater than 300 mg/m2 of prior therapy") if c.kind == "drug"}
+    assert found["Nitrosoureas"].dose_value is None
+    found = {c.concept: c for c in constraints(
+        "Prior doxorubicin no greater than 300 mg/m2 Prior cumulative dose of epirubicin no "
+        "greater than 500 mg/m2") if c.kind == "drug"}
+    assert (found["Doxorubicin"].dose_value, found["Epirubicin"].dose_value) == (300.0, 500.0)
 
 
 def test_drug_classes_are_coded_to_atc() -> None:

@@ -864,7 +864,10 @@ def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention]
         draft.constraints.append(constraint)
 
 
-_DOSE_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:oral\s+|iv\s+|intravenous\s+)?$", re.IGNORECASE)
+# "<6mg/ day of budesonide", "450 mg/m2 cumulative dose of prior doxorubicin"
+_DOSE_BEFORE = re.compile(r"^\s*(?:(?:(?:total|cumulative|prior|lifetime)\s+){0,3}"
+                          r"(?:dose|dosage)s?\s+)?(?:of\s+)?(?:(?:prior|previous)\s+)?"
+                          r"(?:oral\s+|iv\s+|intravenous\s+)?$", re.IGNORECASE)
 
 
 def _is_dose(value: ValueMention) -> bool:
@@ -943,7 +946,9 @@ def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
         for index, value in enumerate(values):
             if index in draft.used_values or not _is_dose(value) or value.end > named[i].start:
                 continue
-            if _DOSE_BEFORE.match(_between(text, value.end, named[i].start)):
+            gap = _between(text, value.end, named[i].start)
+            # "≤ 300 mg/m2 Prior cumulative dose of epirubicin": a PDQ run-on's next sentence
+            if _DOSE_BEFORE.match(gap) and not gap.lstrip()[:1].isupper():
                 _set_dose(constraints[i], value, text)
                 draft.used_values.add(index)
                 break
@@ -955,12 +960,20 @@ def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
             if index in draft.used_values or value.start < named[i].end or value.start >= limit:
                 continue
             gap = _between(text, named[i].end, value.start)
-            if len(gap) > 40 or _CLAUSE_BREAK.search(gap) or not _is_dose(value):
+            if len(gap) > 40 or _CLAUSE_BREAK.search(gap) or not _is_dose(value) or \
+                    _next_sentence(text, gap, value):
                 break
             _set_dose(constraints[i], value, text)
             draft.used_values.add(index)
             break
     draft.constraints.extend(constraints)
+
+
+def _next_sentence(text: str, gap: str, value: ValueMention) -> bool:
+    """A capitalised bound after a lower-case word starts a PDQ run-on's next sentence:
+    "(6 weeks for nitrosoureas) and recovered No greater than 300 mg/m2 of doxorubicin"."""
+    words = gap.split()
+    return bool(words) and words[-1][:1].islower() and text[value.start : value.start + 1].isupper()
 
 
 def _age_cue(text: str, value: ValueMention, criterion: Criterion) -> bool:
