@@ -365,6 +365,7 @@ def test_unit_names_the_measure() -> None:
     ("younger than 6 months", ("<", 6.0, None, "mo")),
     ("Age: 18-65", ("between", 18.0, 65.0, "a")),
     ("18 years or older", (">=", 18.0, None, "a")),
+    ("Age: Physiologic 65 and under", ("<=", 65.0, None, "a")),  # PDQ's physiologic age
 ])
 def test_ages(criterion: str, expected: tuple) -> None:
     age = one(criterion, "age")
@@ -623,6 +624,8 @@ def test_duration_is_no_stenosis() -> None:
     ("weight-for-height Z-score < -3", [("Weight-for-height z-score", "<", -3.0, None, None, None)]),
     ("periodic limb movement index > 10/hour",
      [("Periodic limb movement index", ">", 10.0, None, "/h", None)]),
+    ("Anticipated survival of at least 3 months",
+     [("Life expectancy", ">=", 3.0, None, "mo", None)]),
     ("Reference vessel diameter 2.75-4.0 mm",
      [("Reference vessel diameter", "between", 2.75, 4.0, "mm", None)]),
     ("FEV1/SVC < 70%", [("FEV1/vital capacity ratio", "<", 70.0, None, "%", None)]),

@@ -1236,7 +1236,8 @@ def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool
         return True
     before = text[max(criterion.start, value.start - 25) : value.start].lower()
     return any(before.rstrip().endswith(phrase) for phrase in _person()["age_ops"]) or \
-        bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|range\s*:?\s*)?$", before))
+        bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|range\s*:?\s*)?"
+                  r"(?:physiologic(?:al)?\s+)?$", before))  # PDQ "Age: Physiologic 65 and under"
 
 
 def _sexes(text: str, criterion: Criterion, mentions: Sequence[Mention], draft: _Draft) -> None:
