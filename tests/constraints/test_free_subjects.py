@@ -31,6 +31,8 @@ def free(line: str, model: str = "off") -> list[tuple]:
     ("planned surgical duration more than 3 hours",
      ("planned surgical duration", ">", 3.0, None, "h")),
     ("Multiple pregnancy (more than 3 fetuses)", ("fetuses", ">", 3.0, None, None)),
+    # a verb form stays in a longer subject
+    ("unresected tumor > 2 cm", ("unresected tumor", ">", 2.0, None, "cm")),
     ("Must have at least 6 mm of residual bone", ("residual bone", ">=", 6.0, None, "mm")),
     ("Pain (VPS) > 3", ("Pain (VPS)", ">", 3.0, None, None)),
     ("disease duration of at least 5 years", ("disease duration", ">=", 5.0, None, "a")),
@@ -67,6 +69,11 @@ def test_a_free_subject_has_no_code_and_keeps_the_criterion_context() -> None:
     "stenosis (by visual estimate) more than 72 hours",  # a duration is no stenosis
     "Metformin 500 mg twice daily",  # a dose
     "within 6 months of screening",  # a window
+    # a verb form or a joining word says nothing of what is measured
+    "Subjects who have collected 400 mL or more",
+    "Randomized ≤ 72 hours after admission",
+    "elevated ALT and/or no more than 1",
+    "scores 4-6 out of 10",
 ])
 def test_no_free_subject_where_something_else_holds_the_value(line: str) -> None:
     assert free(line) == []

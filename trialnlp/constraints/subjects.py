@@ -50,8 +50,18 @@ def _is_word(token: str) -> bool:
 
 def _content(words: list[tuple[int, int, str]]) -> bool:
     rules = _rules()
+    if len(words) == 1 and _verb_form(words[0][2]):
+        return False  # "Failed at least 1 prior regimen", "collected 400 mL or more"
     return any(_is_word(w) and sum(c.isalpha() for c in w) >= 2 and w.lower() not in
                rules["weak_words"] and w.lower() not in rules["stop_words"] for _, _, w in words)
+
+
+def _verb_form(word: str) -> bool:
+    verbs = _rules()["verb_endings"]
+    lowered = word.lower()
+    return len(lowered) >= verbs["min_letters"] and lowered.isalpha() and \
+        lowered.endswith(tuple(verbs["endings"])) and \
+        not lowered.endswith(tuple(verbs["exceptions"]))
 
 
 def _trimmed(words: list[tuple[int, int, str]], text: str) -> Phrase | None:
