@@ -822,11 +822,27 @@ def test_an_age_label_keeps_its_value_from_the_measure_after_it() -> None:
 @pytest.mark.parametrize(("criterion", "expected"), [
     ("Have had at least 2 CD4 cell counts over 200 cells/mm3", [(">", 200.0, "/uL")]),
     ("At least 2 HbA1c values >= 7% in the past year", [(">=", 7.0, "%")]),
+    # the word after the analyte says it; "to <" makes the bare number the lower end
+    ("More than 1 plasma HIV-1 RNA measurement 50 c/mL to <200 c/mL within 24 weeks",
+     [(">=", 50.0, "{copies}/mL"), ("<", 200.0, "{copies}/mL")]),
+    ("More than 2 HbA1c values in the past year", []),
 ])
 def test_a_number_that_counts_readings_is_no_threshold(criterion: str,
                                                        expected: list[tuple]) -> None:
     found = [c for c in constraints(criterion) if c.kind == "lab"]
     assert [(c.op, c.value, c.unit) for c in found] == expected
+
+
+def test_a_bare_number_to_an_upper_bound_is_the_lower_end() -> None:
+    found = [c for c in constraints("HbA1c 7% to <8% with associated symptoms") if c.kind == "lab"]
+    assert [(c.op, c.value, c.unit) for c in found] == [(">=", 7.0, "%"), ("<", 8.0, "%")]
+
+
+def test_a_name_modifying_what_is_counted_is_not_what_is_counted() -> None:
+    found = constraints("BMI >= 35.0 kg/m^2 with greater than or equal to 1 obesity-related "
+                        "complication")
+    assert [(c.concept, c.op, c.value) for c in found if c.kind == "vital"] == [
+        ("Body mass index", ">=", 35.0)]
 
 
 def test_a_phrase_or_unit_wrapped_over_two_lines_is_read_whole() -> None:

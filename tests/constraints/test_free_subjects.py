@@ -74,6 +74,7 @@ def test_a_free_subject_has_no_code_and_keeps_the_criterion_context() -> None:
     "Randomized ≤ 72 hours after admission",
     "elevated ALT and/or no more than 1",
     "scores 4-6 out of 10",
+    "BMI >= 27.0 kilograms per square meter (kg/m^2) with greater than 2",  # only an aside
 ])
 def test_no_free_subject_where_something_else_holds_the_value(line: str) -> None:
     assert free(line) == []

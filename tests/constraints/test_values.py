@@ -202,6 +202,9 @@ def test_prefix_fillers_and_words_at_word_boundaries() -> None:
         ("18 years to 65 years", 18.0, 65.0, "a"),
         ("aged 18 to 65 years, inclusive", 18.0, 65.0, "a"),
         ("1.5-3 x ULN", 1.5, 3.0, None),
+        # an aside between the two ends of "between ... and ..."
+        ("between 23.0 kilogram per meter square (kg/m^2) and 39.9 kg/m^2", 23.0, 39.9, "kg/m2"),
+        ("between 18 kg/m2 (inclusive) and 30 kg/m2", 18.0, 30.0, "kg/m2"),
     ],
 )
 def test_ranges(text: str, low: float, high: float, unit: str | None) -> None:

@@ -60,4 +60,8 @@ SPELLINGS: list[tuple[str, str]] = [
     ('alcoholic beverages per day', '{beverage}/d'),
     ('/mm3', '/uL'),
     ('cells/mm3', '/uL'),
+    ('milliliters/minute', 'mL/min'),
+    ('g/gCr', 'g/g'),
+    ('mg/mmol Cr', 'mg/mmol'),
+    ('c/mL', '{copies}/mL'),
 ]

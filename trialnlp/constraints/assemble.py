@@ -136,6 +136,8 @@ _SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|
 # HbA1c values >= 7%``).
 _READINGS = re.compile(r"\s*(?:(?:values|counts|levels|measurements|readings|determinations|"
                        r"results|tests)\b\s*)?", re.IGNORECASE)
+_READING_WORD = re.compile(r"\s*(?:values?|counts|measurements?|readings?|determinations?)\b",
+                           re.IGNORECASE)
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
 _PART_GAP = re.compile(r"[ \t]*(?:\([ \t]*)?")  # "> 160 mmHg systolic", "(systolic)"
 _VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
@@ -420,9 +422,14 @@ def _qualifier(text: str, value: ValueMention, limit: int) -> str | None:
 def _counts_readings(text: str, values: Sequence[ValueMention], index: int,
                      subject: Mention) -> bool:
     """``at least 2 CD4 cell counts over 200 cells/mm3``: a bare number before a subject
-    that has its own bound right after it counts readings; it is no threshold."""
+    that has its own bound right after it, or a word saying so ("2 HbA1c values"), counts
+    readings; it is no threshold."""
     value = values[index]
-    if value.unit is not None or value.relative_to is not None or index + 1 >= len(values):
+    if value.unit is not None or value.relative_to is not None:
+        return False
+    if _READING_WORD.match(text, subject.end):
+        return True  # "More than 1 plasma HIV-1 RNA measurement 50 c/mL to <200 c/mL"
+    if index + 1 >= len(values):
         return False
     following = values[index + 1]
     return bool(following.op_text) and following.start >= subject.end and \
@@ -455,8 +462,14 @@ def _subject_after(text: str, value: ValueMention, measured: Sequence[Mention],
         if mention.start >= limit:
             return None
         between = _between(text, value.end, mention.start) if mention.start >= value.end else ""
-        return j if gap.fullmatch(between) else None
+        return j if gap.fullmatch(between) and not _MODIFIER_SUFFIX.match(text, mention.end) \
+            else None
     return None
+
+
+# "≥ 2 obesity-related complications": the name modifies what is counted, it is not it
+_MODIFIER_SUFFIX = re.compile(r"-(?:related|associated|induced|specific|like|free|naive|"
+                              r"naïve|positive|negative)\b", re.IGNORECASE)
 
 
 @cache
@@ -1427,6 +1440,22 @@ def _in_criterion(criterion: Criterion, start: int, end: int) -> bool:
     return criterion.start <= start and end <= criterion.end
 
 
+_TO = re.compile(r"[ \t]*to[ \t]*", re.IGNORECASE)
+
+
+def _half_open(values: list[ValueMention], text: str) -> list[ValueMention]:
+    """"HbA1c 7% to <8%", "50 c/mL to <200 c/mL": a bare number, "to", then an upper bound
+    in its unit (or none) is the range's lower end, inclusive."""
+    for k in range(len(values) - 1):
+        low, high = values[k], values[k + 1]
+        if not low.op_text and low.op in (None, "=") and low.value_max is None and \
+                high.op in ("<", "<=") and low.unit in (None, high.unit) and \
+                low.relative_to == high.relative_to and low.value < high.value and \
+                _TO.fullmatch(text, low.end, high.start):
+            values[k] = replace(low, op=">=")
+    return values
+
+
 def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
              values: Iterable[ValueMention], windows: Iterable[WindowMention],
              parent: Mention | None = None, *, sized: bool = False) -> list[Constraint]:
@@ -1436,7 +1465,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     (:func:`~trialnlp.constraints.subjects.names_a_size`)."""
     mentions = sorted((m for m in mentions if _in_criterion(criterion, m.start, m.end)),
                       key=lambda m: (m.start, -m.end))
-    values = [v for v in values if _in_criterion(criterion, v.start, v.end)]
+    values = _half_open([v for v in values if _in_criterion(criterion, v.start, v.end)], text)
     windows = [w for w in windows if _in_criterion(criterion, w.start, w.end)]
     draft = _Draft(clauses=_Clauses(text, criterion))
     measured = _measured(mentions)  # (both readers of values need them)

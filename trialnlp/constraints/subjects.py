@@ -72,8 +72,8 @@ def _trimmed(words: list[tuple[int, int, str]], text: str) -> Phrase | None:
     while words and ((not _is_word(words[-1][2]) and words[-1][2] not in ")]") or
                      words[-1][2] in leading):  # "1 prior regimen of chemotherapy" ("HLA A")
         words = words[:-1]
-    if not words or not _content(words):
-        return None
+    if not words or not _content(words) or (words[0][2] in "([" and words[-1][2] in ")]"):
+        return None  # nothing said, or only an aside ("(kg/m^2) with >= 2 complications")
     start, end = words[0][0], words[-1][1]
     return Phrase(start, end, " ".join(text[start:end].split()))
 

@@ -261,11 +261,18 @@ class _Draft:
     op_text: str = ""
 
 
+_RANGE_ASIDE = re.compile(r"[ \t]*\([^()<>=≤≥]{1,30}\)")
+
+
 def _try_range(text: str, draft: _Draft, with_and: bool) -> bool:
-    """Extend ``draft`` over ``-75``, ``to 75``, ``and 75 years`` when a second number follows."""
-    connector = (
-        _CONNECTOR.match(text, draft.end) or (with_and and _AND.match(text, draft.end)) or None
-    )
+    """Extend ``draft`` over ``-75``, ``to 75``, ``and 75 years`` when a second number follows
+    (after "between", past an aside: ``between 23.0 kilogram per meter square (kg/m^2) and
+    39.9 kg/m^2``, ``between 18 kg/m2 (inclusive) and 30``)."""
+    at = draft.end
+    aside = _RANGE_ASIDE.match(text, at) if with_and else None
+    if aside is not None and _AND.match(text, aside.end()):
+        at = aside.end()
+    connector = _CONNECTOR.match(text, at) or (with_and and _AND.match(text, at)) or None
     if connector is None:
         return False
     second = _SECOND_NUMBER.match(text, connector.end())
