@@ -118,6 +118,15 @@ def test_model_spans_that_are_headings_or_labels_are_no_mentions(source: str, sp
     assert bool(found) is kept
 
 
+def test_model_spans_lose_the_punctuation_at_their_edges() -> None:
+    source = "Corneal, lens, or abnormal brain development (see below)"
+    found = model_mentions([("Condition", 0, 14, source[0:14]),
+                            ("Condition", 18, 46, source[18:46])], [], source)
+    assert [(m.text, source[m.start:m.end]) for m in found] == [
+        ("Corneal, lens", "Corneal, lens"),
+        ("abnormal brain development", "abnormal brain development")]
+
+
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=12),
        st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=12))
 def test_model_mentions_skip_exactly_the_entities_a_rule_span_overlaps(

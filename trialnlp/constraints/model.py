@@ -95,6 +95,20 @@ def _drug_code(text: str) -> tuple[str | None, str | None]:
     return drug.name, f"DrugBank:{drug.drugbank_id}" if drug.drugbank_id else None
 
 
+_LOOSE_START = re.compile(r"^[\s,.;:)\]\"'/-]+")
+_LOOSE_END = re.compile(r"[\s,.;:(\[\"'/-]+$")
+
+
+def _trimmed(start: int, end: int, text: str) -> tuple[int, int, str]:
+    """A span less the punctuation the model took at its edges ("Corneal, lens,",
+    "abnormal brain development (", "ddI.")."""
+    head = _LOOSE_START.match(text)
+    tail = _LOOSE_END.search(text)
+    cut_start = head.end() if head else 0
+    cut_end = tail.start() if tail and tail.start() > cut_start else len(text)
+    return start + cut_start, end - (len(text) - cut_end), text[cut_start:cut_end]
+
+
 def model_mentions(entities: Sequence[tuple[str, int, int, str]],
                    rule_mentions: Sequence[Mention], source: str) -> list[Mention]:
     """Mentions from model entities ``(label, start, end, text)`` in ``source`` (their
@@ -106,6 +120,7 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
     longest = max((e - s for s, e in taken), default=0)
     mentions = []
     for label, start, end, text in entities:
+        start, end, text = _trimmed(start, end, text)
         kind = MODEL_LABELS.get(label)
         near = taken[bisect_left(taken_starts, start - longest):bisect_left(taken_starts, end)]
         if kind is None or any(start < e for _, e in near):
