@@ -443,6 +443,14 @@ def test_a_pdq_run_on_sentence_gives_no_dose_across_its_break() -> None:
     assert (found["Doxorubicin"].dose_value, found["Epirubicin"].dose_value) == (300.0, 500.0)
 
 
+def test_antiretroviral_abbreviations_of_legacy_hiv_trials_are_coded() -> None:
+    found = [(c.concept, c.code) for c in constraints("Prior ddI, ddC or d4T; current IDV/RTV")
+             if c.kind == "drug"]
+    assert [concept for concept, _ in found] == [
+        "Didanosine", "Zalcitabine", "Stavudine", "Indinavir", "Ritonavir"]
+    assert all(code and code.startswith("DrugBank:DB") for _, code in found)
+
+
 def test_drug_classes_are_coded_to_atc() -> None:
     found = one("Patients taking oral contraceptives within the past 12 months", "drug",
                 "Exclusion Criteria")
