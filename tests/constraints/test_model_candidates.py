@@ -105,6 +105,7 @@ def test_gap_detection_and_lexicon_normalisation() -> None:
     ("PRIOR CONCURRENT THERAPY: No prior chemotherapy", "THERAPY", False),
     ("Hematopoietic: ANC at least 1,500", "Hematopoietic", False),
     ("At least 4 weeks since prior therapy and recovered", "recovered", False),
+    ("Performance status: See Disease Characteristics", "See Disease", False),
     # an abbreviation as its own label, a label word that names something, a heading's word
     # in running text
     ("HIV: positive by ELISA", "HIV", True),
