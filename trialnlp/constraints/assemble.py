@@ -34,6 +34,7 @@ from .subjects import (
     is_duration,
     is_free_subject,
     near_age,
+    run_on_break,
     size_subject,
     subject_after,
     subject_before,
@@ -973,20 +974,15 @@ def _named(text: str, criterion: Criterion, mentions: Sequence[Mention],
             if index in draft.used_values or value.start < named[i].end or value.start >= limit:
                 continue
             gap = _between(text, named[i].end, value.start)
+            # "(6 weeks for nitrosoureas) and recovered No greater than 300 mg/m2": a PDQ
+            # run-on's next sentence
             if len(gap) > 40 or _CLAUSE_BREAK.search(gap) or not _is_dose(value) or \
-                    _next_sentence(text, gap, value):
+                    (bool(words := gap.split()) and run_on_break(words[-1], value.text)):
                 break
             _set_dose(constraints[i], value, text)
             draft.used_values.add(index)
             break
     draft.constraints.extend(constraints)
-
-
-def _next_sentence(text: str, gap: str, value: ValueMention) -> bool:
-    """A capitalised bound after a lower-case word starts a PDQ run-on's next sentence:
-    "(6 weeks for nitrosoureas) and recovered No greater than 300 mg/m2 of doxorubicin"."""
-    words = gap.split()
-    return bool(words) and words[-1][:1].islower() and text[value.start : value.start + 1].isupper()
 
 
 def _age_cue(text: str, value: ValueMention, criterion: Criterion) -> bool:

@@ -78,13 +78,18 @@ def _trimmed(words: list[tuple[int, int, str]], text: str) -> Phrase | None:
     return Phrase(start, end, " ".join(text[start:end].split()))
 
 
+def run_on_break(word_before: str, following: str) -> bool:
+    """PDQ run-on text: a capitalised word (``following`` starts with it) after a lower-case
+    one starts the next sentence ("and recovered No more than 1 prior regimen")."""
+    return word_before[:1].islower() and following[:1].isupper()
+
+
 def subject_before(text: str, low: int, value_start: int) -> Phrase | None:
     """The words naming what the value at ``value_start`` measures, in ``text[low:...]``."""
     rules = _rules()
     tokens = _tokens(text, low, value_start)
     index = len(tokens) - 1
-    if tokens and text[value_start : value_start + 1].isupper() and \
-            tokens[-1][2][0].islower():
+    if tokens and run_on_break(tokens[-1][2], text[value_start : value_start + 1]):
         return None  # "and recovered No more than 1 prior regimen": a run-on's next sentence
     while index >= 0 and (tokens[index][2].lower() in rules["link_words"] or
                           tokens[index][2] in (":", "=", "-")):
