@@ -723,6 +723,44 @@ def test_blood_pressure_pair_is_systolic_and_diastolic(criterion: str, expected:
     assert thresholds(criterion) == expected
 
 
+AST, ALT = "Aspartate aminotransferase", "Alanine aminotransferase"
+
+
+@pytest.mark.parametrize(("criterion", "expected"), [
+    # a QTc may be written in seconds: no duration
+    ("QTc less than or equal to 0.44 seconds", [("QTc interval", "<=", 0.44, None, "s", None)]),
+    # ">or equal to" without its space
+    ("Hemoglobin >or equal to 9 g/dL", [("Hemoglobin", ">=", 9.0, None, "g/dL", None)]),
+    # verbs between the measure and its bound
+    ("O2 saturation can be maintained at >80%",
+     [("Oxygen saturation (pulse oximetry)", ">", 80.0, None, "%", None)]),
+    ("creatinine clearance is reduced to less than 30 ml/min",
+     [("Creatinine clearance", "<", 30.0, None, "mL/min", None)]),
+    # how it is judged, then the bound in brackets
+    ("Serum testosterone in the castrate range (less than 20 ng/mL)",
+     [("Testosterone (total)", "<", 20.0, None, "ng/mL", None)]),
+    # an abbreviation's period
+    ("Cr. less than 2.0 mg/dL", [("Creatinine (serum)", "<", 2.0, None, "mg/dL", None)]),
+    # a multiple of a normal limit before the names it is for: a bound even with no
+    # comparison written, on each name
+    ("three times the upper limit of normal (ULN) for aspartate aminotransferase (AST) and/or "
+     "alanine aminotransferase (ALT)",
+     [(AST, "=", 3.0, None, None, "ULN"), (ALT, "=", 3.0, None, None, "ULN")]),
+    (">3 x ULN for AST and/or ALT", [(AST, ">", 3.0, None, None, "ULN"),
+                                     (ALT, ">", 3.0, None, None, "ULN")]),
+    # CT.gov's misspelling keeps the coordination whole
+    ("alanine aminotransferase (ALT), aspartase aminotransferase (AST), or alkaline phosphatase "
+     "= 10 times upper limit of normal(ULN)",
+     [(ALT, "=", 10.0, None, None, "ULN"), (AST, "=", 10.0, None, None, "ULN"),
+      ("Alkaline phosphatase", "=", 10.0, None, None, "ULN")]),
+    # an age before a lab in a PDQ run-on is no bound on the lab
+    ("Over 55 years of age AST or ALT greater than 2.5 times upper limit of normal (ULN)",
+     [(AST, ">", 2.5, None, None, "ULN"), (ALT, ">", 2.5, None, None, "ULN")]),
+])
+def test_bound_reached_past_words_between(criterion: str, expected: list) -> None:
+    assert thresholds(criterion) == expected
+
+
 def test_blood_pressure_pair_codes() -> None:
     found = [c for c in constraints("BP > 140/90 mmHg") if c.value is not None]
     assert [(c.kind, c.code, c.text) for c in found] == [

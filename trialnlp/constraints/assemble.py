@@ -65,7 +65,8 @@ _GAP = re.compile(
     r"serum|plasma|blood|result|results|in|on|with|by|performance|measured|"
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
-    r"at least|at most|positive and|positive with|normal|has been|have been|WHO)"
+    r"at least|at most|positive and|positive with|normal|has been|have been|WHO|"
+    r"can be|maintained|remains?|reduced to|increased to|decreased to)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
@@ -77,8 +78,9 @@ _METHOD_GAP = re.compile(
     r"^[\s,]*(?:(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?|in\s+(?:the|a|an)\s+)"
     r"(?:\d{1,3}[ -])?"
     r"[A-Za-z][\w/-]*(?:\s+(?:[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
-    r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?$",
+    r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?\(?\s*$",
     re.IGNORECASE)
+_ABBREVIATED = re.compile(r"[A-Za-z]{1,4}")
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in\s+case\s+of|(?:in|for)\s+(?:patients|subjects)\s+with|"
                         r"when|with)\b[^)]*)", re.IGNORECASE)
 _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
@@ -321,6 +323,29 @@ def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list
                 not _COORDINATION.match(_between(text, measured[j].end, run[0].start)):
             break
         run.insert(0, measured[j])
+    return run
+
+
+def _timed(value: ValueMention, mention: Mention) -> bool:
+    """A duration (or an age) is no value of a measurement in other units: "stenosis (by
+    visual estimate) more than 72 hours", "Over 55 years of age AST ..."; but "QTc <= 0.44
+    seconds" is a QTc in seconds and "AHI < 5 h-1" a rate."""
+    return value.unit in TIME_UNITS and mention.unit not in (None, "ms", *TIME_UNITS) and \
+        not mention.unit.endswith(f"/{value.unit}")
+
+
+def _coordinated_after(text: str, measured: Sequence[Mention], index: int,
+                       limit: int) -> list[Mention]:
+    """The measurement at ``index`` and those coordinated with it to its right, before
+    ``limit`` ("> 3 x ULN for AST and/or ALT")."""
+    run = [measured[index]]
+    if _stands_for_analyte(run[0]):
+        return run
+    for mention in measured[index + 1:]:
+        if mention.start >= limit or _stands_for_analyte(mention) or \
+                not _COORDINATION.match(_between(text, run[-1].end, mention.start)):
+            break
+        run.append(mention)
     return run
 
 
@@ -577,6 +602,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 between = re.sub(r"^\s*[)\]]", " ", between)
             if between.count(")") > between.count("("):
                 continue  # inside a parenthetical that closes before the value: an aside
+            if value.op_text and _ABBREVIATED.fullmatch(mention.text) and \
+                    between.startswith(". "):
+                between = between[1:]  # "Cr. less than 2.0 mg/dL": an abbreviation's period
             # "Hemoglobin (hgb) greater than ...": a parenthetical does not separate them.
             gap = _without_asides(between)
             if not _GAP.match(gap):  # "creatinine clearance male<120ml/min"
@@ -585,9 +613,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 if sex_word is not None and _GAP.match(unsexed):
                     gap, gap_sex = unsexed, sex_word.concept
                     draft.sex_qualifiers.append((sex_word.start, sex_word.end))
-            # "stenosis (by visual estimate) more than 72 hours": a duration is no stenosis
-            timed = value.unit in TIME_UNITS and mention.unit not in (None, *TIME_UNITS) and \
-                not mention.unit.endswith(f"/{value.unit}")  # "AHI < 5 h-1" is a rate
+            timed = _timed(value, mention)
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
                 _grades_no(mention, grade)
@@ -707,19 +733,21 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         after = _subject_after(text, value, measured,
                                _VALUE_FIRST if value.unit in TIME_UNITS else _VALUE_FOR,
                                following, starts)
-        if after is not None and not in_window and value.op_text and \
-                not _grades_no(measured[after], grade) and \
+        # (a multiple of a normal limit is a bound unwritten: "three times the ULN for AST")
+        if after is not None and not in_window and (value.op_text or value.relative_to) and \
+                not _grades_no(measured[after], grade) and not _timed(value, measured[after]) and \
                 not _counts_readings(text, values, index, measured[after]) and \
                 not _AGE_LABEL.search(text, max(criterion.start, value.start - 15),
                                       value.start) and not any(
                 c.start <= measured[after].start < c.end and c.value is not None
                 for c in draft.constraints):
-            subject = measured[after]
-            constraint = _with_value(_from_mention(subject, criterion), value, text, subject)
-            constraint.sex = _sex_before(text, subject, people, draft)
-            draft.constraints.append(constraint)
+            for subject in _coordinated_after(text, measured, after, following):
+                constraint = _with_value(_from_mention(subject, criterion), value, text,
+                                         subject)
+                constraint.sex = _sex_before(text, subject, people, draft)
+                draft.constraints.append(constraint)
             draft.used_values.add(index)
-            _bound_before(text, criterion, values, index, subject, draft)
+            _bound_before(text, criterion, values, index, measured[after], draft)
 
 
 def _panel_part_after(text: str, value: ValueMention, measured: Sequence[Mention],
