@@ -739,6 +739,12 @@ AST, ALT = "Aspartate aminotransferase", "Alanine aminotransferase"
     # how it is judged, then the bound in brackets
     ("Serum testosterone in the castrate range (less than 20 ng/mL)",
      [("Testosterone (total)", "<", 20.0, None, "ng/mL", None)]),
+    ("Increased blood glucose levels during ICU care (> 110 mg/dL) or on insulin",
+     [("Glucose (serum/plasma)", ">", 110.0, None, "mg/dL", None)]),
+    # ... but "and"/"or"/"age" start no method phrase: the age is the trial's
+    ("LH, FSH, and E2 levels On HRT and either age 50 or greater", []),
+    # the value first, then what it is in
+    ("less than 25 kg in weight", [("Body weight", "<", 25.0, None, "kg", None)]),
     # an abbreviation's period
     ("Cr. less than 2.0 mg/dL", [("Creatinine (serum)", "<", 2.0, None, "mg/dL", None)]),
     # a multiple of a normal limit before the names it is for: a bound even with no

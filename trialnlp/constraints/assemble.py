@@ -75,10 +75,13 @@ _GAP = re.compile(
 # "QRS width in the 12 channel surface ECG =120 ms":
 # a short phrase saying how or when it is measured, then the value.
 _METHOD_GAP = re.compile(
-    r"^[\s,]*(?:(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?|in\s+(?:the|a|an)\s+)"
+    r"^[\s,]*(?:(?:levels?|values?|counts?)\s+)?"  # "blood glucose levels during ICU care ("
+    r"(?:(?:at|on|by|during|via|using)\s+(?:(?:the|a|an)\s+)?|in\s+(?:the|a|an)\s+)"
     r"(?:\d{1,3}[ -])?"
-    r"[A-Za-z][\w/-]*(?:\s+(?:[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
-    r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?\(?\s*$",
+    r"(?!_NOT)[A-Za-z][\w/-]*"
+    r"(?:\s+(?:(?!_NOT)[A-Za-z][\w/-]*|\d{1,3}|\([A-Za-z][\w /-]{0,30}\))){0,3}"
+    r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?\(?\s*$".replace(
+        "_NOT", r"(?:and|or|but|either|age[sd]?)\b"),  # "E2 levels On HRT and either age 50"
     re.IGNORECASE)
 _ABBREVIATED = re.compile(r"[A-Za-z]{1,4}")
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in\s+case\s+of|(?:in|for)\s+(?:patients|subjects)\s+with|"
@@ -143,7 +146,7 @@ _READING_WORD = re.compile(r"\s*(?:values?|counts|measurements?|readings?|determ
                            re.IGNORECASE)
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
 _PART_GAP = re.compile(r"[ \t]*(?:\([ \t]*)?")  # "> 160 mmHg systolic", "(systolic)"
-_VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for)[ \t]+)?$", re.IGNORECASE)
+_VALUE_FOR = re.compile(r"[ \t]*(?:(?:of|for|in)[ \t]+)?$", re.IGNORECASE)  # "≥40kg in weight"
 # "if < 18 years old", "for patients aged 65 or older": the threshold is a condition.
 _CONDITION_TRIGGER = re.compile(
     r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|children|individuals|people))"
