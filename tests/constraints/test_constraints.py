@@ -366,6 +366,15 @@ def test_unit_names_the_measure() -> None:
     ("Age: 18-65", ("between", 18.0, 65.0, "a")),
     ("18 years or older", (">=", 18.0, None, "a")),
     ("Age: Physiologic 65 and under", ("<=", 65.0, None, "a")),  # PDQ's physiologic age
+    # the word "age" between the comparison and a bare number
+    ("Over age 65", (">", 65.0, None, "a")),
+    ("at least age 16", (">=", 16.0, None, "a")),
+    ("patients over age of 50", (">", 50.0, None, "a")),
+    ("Males between the ages of 20-45.", ("between", 20.0, 45.0, "a")),
+    ("between the ages of 18 and 65", ("between", 18.0, 65.0, "a")),
+    # an age first is no value of the measure after it (a PDQ run-on)
+    ("Male or female patients ≥ 18 years of age Life expectancy of at least 12 weeks",
+     (">=", 18.0, None, "a")),
 ])
 def test_ages(criterion: str, expected: tuple) -> None:
     age = one(criterion, "age")

@@ -83,6 +83,7 @@ _METHOD_GAP = re.compile(
     r"[\s:,]*(?:(?:is|was|of|must be|should be)\s*)?\(?\s*$".replace(
         "_NOT", r"(?:and|or|but|either|age[sd]?)\b"),  # "E2 levels On HRT and either age 50"
     re.IGNORECASE)
+_AGED = re.compile(r"\b(?:of\s+age|old)\s*$", re.IGNORECASE)  # "≥ 18 years of age Life ..."
 _ABBREVIATED = re.compile(r"[A-Za-z]{1,4}")
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in\s+case\s+of|(?:in|for)\s+(?:patients|subjects)\s+with|"
                         r"when|with)\b[^)]*)", re.IGNORECASE)
@@ -739,6 +740,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         # (a multiple of a normal limit is a bound unwritten: "three times the ULN for AST")
         if after is not None and not in_window and (value.op_text or value.relative_to) and \
                 not _grades_no(measured[after], grade) and not _timed(value, measured[after]) and \
+                not _AGED.search(value.text) and \
                 not _counts_readings(text, values, index, measured[after]) and \
                 not _AGE_LABEL.search(text, max(criterion.start, value.start - 15),
                                       value.start) and not any(
@@ -1272,8 +1274,8 @@ def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool
     """A unitless number read as years (``older than 65``, ``Age: 18-65``)."""
     written = value.text.lower()
     if any(written.startswith(phrase) for phrase in _person()["age_ops"]) or \
-            re.match(r"(?:over|under|above|below)\s+the\s+age\s+of\b", written):
-        return True
+            re.search(r"\bage[sd]?\b", re.split(r"\d", written, maxsplit=1)[0]):
+        return True  # "over age 65", "at least age 16", "between the ages of 18 and 65"
     before = text[max(criterion.start, value.start - 25) : value.start].lower()
     return any(before.rstrip().endswith(phrase) for phrase in _person()["age_ops"]) or \
         bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|range\s*:?\s*)?"
