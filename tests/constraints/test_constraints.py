@@ -754,6 +754,17 @@ AST, ALT = "Aspartate aminotransferase", "Alanine aminotransferase"
     ("LH, FSH, and E2 levels On HRT and either age 50 or greater", []),
     # the value first, then what it is in
     ("less than 25 kg in weight", [("Body weight", "<", 25.0, None, "kg", None)]),
+    ("Southwest Oncology Group performance status criteria of 0-1",
+     [("ECOG performance status", "between", 0.0, 1.0, None, None)]),
+    # a comparison written twice
+    ("Creatinine clearance less than < 70 mL/min",
+     [("Creatinine clearance", "<", 70.0, None, "mL/min", None)]),
+    # a condition named for its analyte; no coordination across a closed aside with a value
+    ("obesity (20% greater than ideal body weight), hyperhomocysteinemia (plasma homocysteine "
+     "greater than 17 umol/L)", [("Homocysteine", ">", 17.0, None, "umol/L", None)]),
+    ("leukocytosis (WBC less than or equal to 3.5 K/cu mm or at least 20.0 K/ cu mm)",
+     [("Leukocytes (white blood cell count)", "<=", 3.5, None, "10*3/uL", None),
+      ("Leukocytes (white blood cell count)", ">=", 20.0, None, "10*3/uL", None)]),
     # an abbreviation's period
     ("Cr. less than 2.0 mg/dL", [("Creatinine (serum)", "<", 2.0, None, "mg/dL", None)]),
     # a multiple of a normal limit before the names it is for: a bound even with no

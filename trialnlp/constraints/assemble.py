@@ -66,7 +66,7 @@ _GAP = re.compile(
     r"determination|clearance|fasting|random|baseline|screening|to|are|were|known|exam|test|"
     r"averaging|between|range|measurements?|which|that|room air|visit|i\.e\.|-\d+|\(|\)|,|"
     r"at least|at most|positive and|positive with|normal|has been|have been|WHO|"
-    r"can be|maintained|remains?|reduced to|increased to|decreased to)"
+    r"can be|maintained|remains?|reduced to|increased to|decreased to|criteria)"
     r"[\s:=(,]*){0,6}$",
     re.IGNORECASE,
 )
@@ -84,7 +84,7 @@ _METHOD_GAP = re.compile(
         "_NOT", r"(?:and|or|but|either|age[sd]?)\b"),  # "E2 levels On HRT and either age 50"
     re.IGNORECASE)
 _AGED = re.compile(r"\b(?:of\s+age|old)\s*$", re.IGNORECASE)  # "≥ 18 years of age Life ..."
-_ABBREVIATED = re.compile(r"[A-Za-z]{1,4}")
+_ABBREVIATED = re.compile(r"[A-Za-z]{1,4}(?: [A-Za-z]{1,4})?")  # "Cr.", "Cr Cl."
 _QUALIFIER = re.compile(r"\s*(?P<q>(?:if|in\s+case\s+of|(?:in|for)\s+(?:patients|subjects)\s+with|"
                         r"when|with)\b[^)]*)", re.IGNORECASE)
 _SLASH_PAIR = re.compile(r"[ \t]*/[ \t]*")
@@ -324,10 +324,22 @@ def _coordinated_run(text: str, measured: Sequence[Mention], index: int) -> list
         return run
     for j in range(index - 1, -1, -1):
         if _stands_for_analyte(measured[j]) or \
-                not _COORDINATION.match(_between(text, measured[j].end, run[0].start)):
+                not _COORDINATION.match(_between(text, measured[j].end, run[0].start)) or \
+                _closes_aside(text, measured[j], run[0].start):
             break
         run.insert(0, measured[j])
     return run
+
+
+def _closes_aside(text: str, mention: Mention, end: int) -> bool:
+    """The gap after ``mention`` closes a bracket that opened before it on a value:
+    "obesity (20% greater than ideal body weight), hyperhomocysteinemia (...)" coordinates
+    no body weight; "hemoglobin (Hb), hematocrit" and "alanine aminotransferase (ALT or
+    SGPT) (SGPT)" do."""
+    if ")" not in text[mention.end : end] and "]" not in text[mention.end : end]:
+        return False
+    opened = max(text.rfind("(", 0, mention.start), text.rfind("[", 0, mention.start))
+    return opened >= 0 and any(c.isdigit() for c in text[opened + 1 : mention.start])
 
 
 def _timed(value: ValueMention, mention: Mention) -> bool:
@@ -620,7 +632,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             timed = _timed(value, mention)
             # "neutropenia grade >= 3" is no neutrophil count
             graded = (_stands_for_analyte(mention) and _GRADED.search(gap)) or \
-                _grades_no(mention, grade)
+                _grades_no(mention, grade) or (  # "obesity (20% greater than ideal weight)"
+                    _stands_for_analyte(mention) and value.unit == "%" and
+                    mention.unit not in (None, "%"))
             if value.op == "between" and _outside_words(gap) and not _GAP.match(gap):
                 # "SBP outside the range of 100-160 mmHg": the range it must not lie in
                 inverted = _OUTSIDE.sub(" ", gap)
