@@ -252,7 +252,8 @@ def test_a_heading_that_names_the_measure_is_the_subject_of_a_bare_bound() -> No
     # PDQ records (legacy CT.gov): the measure is a heading line, its bound the criterion.
     text = ("Eligibility Criteria:\nPATIENT CHARACTERISTICS:\n\nAge:\n\n  - Over 18\n\n"
             "Life expectancy:\n\n  - At least 12 weeks\n\nPerformance status:\n\n  - 0-2\n\n"
-            "Chemotherapy:\n\n  - No more than 1 prior regimen\n")
+            "Chemotherapy:\n\n  - No more than 1 prior regimen\n\n"
+            "Performance status:\n\n  - WHO 0-1\n")
     trial = trialnlp.extract(text, trial_id="T")
     found = {c.criterion_id: c for c in trial.iter_constraints()}
     for c in found.values():
@@ -264,6 +265,9 @@ def test_a_heading_that_names_the_measure_is_the_subject_of_a_bare_bound() -> No
     assert (found["crit.3"].op, found["crit.3"].value, found["crit.3"].value_max) == (
         "between", 0.0, 2.0)
     assert "crit.4" not in found or found["crit.4"].kind != "score"  # no measure named
+    # the scale's name before the bound (the model tags "WHO" a measure of its own)
+    assert summary(found["crit.5"])[:6] == ("score", "ECOG performance status", "between", 0.0,
+                                            1.0, None)
 
 
 def test_a_bound_written_twice_is_two_rows_a_name_said_twice_is_one() -> None:
@@ -313,6 +317,7 @@ def test_a_dipstick_grade_gets_no_unit_of_the_analyte() -> None:
 
 @pytest.mark.parametrize(("criterion", "expected"), [
     ("Minimum life expectancy of 12 weeks", ("Life expectancy", ">=", 12.0, "wk")),
+    ("expected to survive at least 3 months", ("Life expectancy", ">=", 3.0, "mo")),
     ("minimum weight of 50 kg", ("Body weight", ">=", 50.0, "kg")),
     ("a maximum PSA of 10 ng/mL", ("Prostate specific antigen", "<=", 10.0, "ng/mL")),
     ("weight of 50 kg", ("Body weight", "=", 50.0, "kg")),  # no limit word: as written

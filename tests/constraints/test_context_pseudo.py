@@ -132,3 +132,11 @@ def test_a_label_left_unspecified_is_no_requirement() -> None:
     trial = trialnlp.extract("Eligibility Criteria:\nPATIENT CHARACTERISTICS: Menopausal "
                              "status: Not specified Chemotherapy: Not specified")
     assert [c.concept for c in trial.iter_constraints()] == []
+
+
+def test_unlikely_to_negates_what_follows() -> None:
+    # "unlikely" looks back ("infection unlikely"); "unlikely to" looks forward
+    found = _constraints("Unlikely to survive more than 2 weeks")
+    (survival,) = [c for c in found.values() if c.concept == "Life expectancy"]
+    assert survival.negated and survival.triggers == ("negated_existence:Unlikely to",)
+    assert _constraints("Infection unlikely")["Infection"].negated

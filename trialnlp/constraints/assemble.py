@@ -1119,7 +1119,8 @@ def _subject_above(text: str, criterion: Criterion, values: Sequence[ValueMentio
     if not values or 0 in draft.used_values or (not criterion.heading and parent is None):
         return
     value = values[0]
-    if value.op is None or text[criterion.start : value.start].strip():
+    # (what may stand before the bound: "Performance status:" / "- WHO 0-2")
+    if value.op is None or not _GAP.match(_between(text, criterion.start, value.start)):
         return
     heading = name_words(criterion.heading)
     if heading.lower() in _person()["age_cues"]:
@@ -1513,13 +1514,15 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     draft = _Draft(clauses=_Clauses(text, criterion))
     measured = _measured(mentions)  # (both readers of values need them)
     _lower_bounds_before(text, criterion, measured, values, draft)
+    # (before the names in the criterion: the model's "WHO" in "Performance status:" /
+    # "- WHO 0-2" is the heading's scale, no measure of its own)
+    _subject_above(text, criterion, values, parent, draft)
     _measurements(text, criterion, mentions, measured, values, draft, windows)
     _split_pairs(text, criterion, values, draft)
     _classed_scores(text, criterion, mentions, draft)
     _tnm_stages(text, criterion, draft)
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
-    _subject_above(text, criterion, values, parent, draft)
     _free_subjects(text, criterion, mentions, measured, values, windows, draft, sized)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
