@@ -76,3 +76,15 @@ def test_a_count_over_a_volume_matches_per_volume_only() -> None:
     assert _same(("<", 1500.0, None, "/uL", None), ("<", 1500.0, None, "mm3", None))
     assert not _same(("<", 1500.0, None, "mm3", None), ("<", 1500.0, None, "/uL", None))
     assert not _same(("<", 1500.0, None, "/uL", None), ("<", 1500.0, None, "mL", None))
+
+
+def test_a_drugs_dose_bound_is_a_threshold_of_its_measurement(tmp_path: Path) -> None:
+    # Chia annotates "propofol infusion rate" a Measurement; the pipeline reads the bound as
+    # propofol's dose: the same threshold, scored as found.
+    text = "Previous propofol infusion rate >4 mg/kg/h\n"
+    ann = ("T1\tMeasurement 9 31\tpropofol infusion rate\n"
+           "T2\tValue 32 42\t>4 mg/kg/h\n"
+           "R1\tHas_value Arg1:T1 Arg2:T2\t\n")
+    scores = evaluate_constraints(_corpus(tmp_path, text, ann)).to_dict()["thresholds"]
+    assert (scores["gold"], scores["found"], scores["predicted"], scores["correct"]) == (
+        1, 1, 1, 1)

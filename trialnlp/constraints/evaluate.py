@@ -96,6 +96,8 @@ class Report:
 
 
 def _key(c: Constraint | Any) -> tuple[Any, ...]:
+    if getattr(c, "kind", None) == "drug":  # a bound on a drug's dose ("propofol > 4 mg/kg/h")
+        return (c.dose_op, c.dose_value, c.dose_value_max, c.dose_unit, None)
     return (c.op, c.value, c.value_max, c.unit, c.relative_to)
 
 
@@ -197,8 +199,9 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
            report: Report, keep: int, or_groups: Iterable[tuple[str, ...]] = ()) -> None:
     constraints = list(trial.iter_constraints())
     measured = [c for c in constraints
-                if c.kind in ("lab", "vital", "score", "substance", "measurement")
-                and c.value is not None and c.source != "structured"]
+                if (c.kind in ("lab", "vital", "score", "substance", "measurement")
+                    and c.value is not None or c.kind == "drug" and c.dose_value is not None)
+                and c.source != "structured"]
     gold: dict[str, list[tuple[Any, ...]]] = {}
     ages: list[BratEntity] = []
     relations = list(relations)
