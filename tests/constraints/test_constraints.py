@@ -811,9 +811,20 @@ def test_blood_pressure_pair_codes() -> None:
      [("Left ventricular ejection fraction", "=", 40.0, None, "%", None)]),
     # the analyte written out wins, and is not doubled by the condition before it
     ("anemia (hemoglobin < 10 g/dL)", [("Hemoglobin", "<", 10.0, None, "g/dL", None)]),
-    # a grade is no count; a duration is no pressure
+    ("vitamin B12 deficiency (less than 160 pg/mL)",
+     [("Vitamin B12 (cobalamin)", "<", 160.0, None, "pg/mL", None)]),
+    ("folic acid deficiency (less than 0.9 ng/mL)",  # no dose of folic acid
+     [("Folate (serum)", "<", 0.9, None, "ng/mL", None)]),
+    ("Persistent lymphocytosis (greater than 10,000/mm^3)",
+     [("Absolute lymphocyte count", ">", 10000.0, None, "/uL", None)]),
+    ("prolonged QTc interval (greater than 450 ms)",
+     [("QTc interval", ">", 450.0, None, "ms", None)]),
+    ("carotid stenosis (> 50 percent)",
+     [("Vessel stenosis (percent diameter)", ">", 50.0, None, "%", None)]),
+    # a grade is no count; a duration is no pressure; a length is no count
     ("neutropenia grade >= 3", []),
     ("hypertension for > 6 months", []),
+    ("Lymphadenopathy greater than 10 cm Lymphocytosis", []),
 ])
 def test_condition_defined_by_a_threshold(criterion: str, expected: list) -> None:
     assert thresholds(criterion) == expected

@@ -342,10 +342,16 @@ def _closes_aside(text: str, mention: Mention, end: int) -> bool:
     return opened >= 0 and any(c.isdigit() for c in text[opened + 1 : mention.start])
 
 
+_LENGTHS = frozenset({"um", "mm", "cm", "m"})
+
+
 def _timed(value: ValueMention, mention: Mention) -> bool:
     """A duration (or an age) is no value of a measurement in other units: "stenosis (by
     visual estimate) more than 72 hours", "Over 55 years of age AST ..."; but "QTc <= 0.44
-    seconds" is a QTc in seconds and "AHI < 5 h-1" a rate."""
+    seconds" is a QTc in seconds and "AHI < 5 h-1" a rate. Nor is a length ("Lymphadenopathy
+    greater than 10 cm Lymphocytosis ..." in a PDQ run-on), but "SBP < 90 mm" is mmHg."""
+    if value.unit in _LENGTHS and mention.unit not in (None, "mm[Hg]", *_LENGTHS):
+        return True
     return value.unit in TIME_UNITS and mention.unit not in (None, "ms", *TIME_UNITS) and \
         not mention.unit.endswith(f"/{value.unit}")
 
