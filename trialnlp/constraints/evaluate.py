@@ -199,8 +199,8 @@ def _score(trial: Trial, entities: dict[str, BratEntity], relations: Iterable[Br
            report: Report, keep: int, or_groups: Iterable[tuple[str, ...]] = ()) -> None:
     constraints = list(trial.iter_constraints())
     measured = [c for c in constraints
-                if (c.kind in ("lab", "vital", "score", "substance", "measurement")
-                    and c.value is not None or c.kind == "drug" and c.dose_value is not None)
+                if ((c.kind in ("lab", "vital", "score", "substance", "measurement")
+                     and c.value is not None) or (c.kind == "drug" and c.dose_value is not None))
                 and c.source != "structured"]
     gold: dict[str, list[tuple[Any, ...]]] = {}
     ages: list[BratEntity] = []
