@@ -465,6 +465,12 @@ def test_antiretroviral_abbreviations_of_legacy_hiv_trials_are_coded() -> None:
     assert all(code and code.startswith("DrugBank:DB") for _, code in found)
 
 
+def test_a_fixed_combination_is_one_drug() -> None:
+    for text in ("PCP prophylaxis with TMP/SMX", "trimethoprim-sulfamethoxazole", "Bactrim DS"):
+        (drug,) = [c for c in constraints(text) if c.kind == "drug"]
+        assert drug.code == "ATC:J01EE01", text
+
+
 def test_drug_classes_are_coded_to_atc() -> None:
     found = one("Patients taking oral contraceptives within the past 12 months", "drug",
                 "Exclusion Criteria")
