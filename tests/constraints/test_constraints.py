@@ -1189,3 +1189,17 @@ def test_api_v2_measures(criterion: str, expected: tuple) -> None:
 def test_markdown_escapes_do_not_separate_a_measure_from_its_value() -> None:
     assert thresholds("absolute neutrophil count \\[ANC\\] \\< 1.5 x 10\\^9/L") == [
         ("Absolute neutrophil count", "<", 1.5, None, "10*9/L", None)]
+
+
+def test_an_age_in_brackets_after_a_bound_is_whom_it_is_for() -> None:
+    # pediatric HIV and oncology records: one bound per age band, chained past each band
+    found = constraints("CD4 count > 200 cells/mm3 (ages 2-5 years) or > 100 cells/mm3 "
+                        "(age > 5 years).")
+    assert [(c.concept, c.op, c.value, c.qualifier) for c in found] == [
+        ("CD4+ T-cell count", ">", 200.0, "ages 2-5 years"),
+        ("CD4+ T-cell count", ">", 100.0, "age > 5 years")]  # and no age of the trial
+    found = constraints("Karnofsky 50-100% (over 10 years of age) or Lansky 50-100% "
+                        "(10 years of age or under)")
+    assert [(c.concept, c.qualifier) for c in found] == [
+        ("Karnofsky performance status", "over 10 years of age"),
+        ("Lansky play-performance scale", "10 years of age or under")]

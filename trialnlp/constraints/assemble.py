@@ -249,6 +249,9 @@ class _Draft:
     subject_start: dict[int, int] = field(default_factory=dict)
     # sex words that qualify a threshold ("< 13 g/dL for men"): no sex restriction of their own
     sex_qualifiers: list[tuple[int, int]] = field(default_factory=list)
+    # value index of an age in brackets after a bound -> the bound's value index ("> 200
+    # cells/mm3 (ages 2-5 years)"): whom the bound is for, no age of the trial's
+    age_asides: dict[int, int] = field(default_factory=dict)
 
 
 @cache
@@ -354,6 +357,48 @@ def _timed(value: ValueMention, mention: Mention) -> bool:
         return True
     return value.unit in TIME_UNITS and mention.unit not in (None, "ms", *TIME_UNITS) and \
         not mention.unit.endswith(f"/{value.unit}")
+
+
+_ASIDE_OPEN = re.compile(r"[ \t]*[(\[][^()\[\]0-9<>=≤≥]{0,30}\Z")  # " (ages ", " (for those aged "
+_ASIDE_CLOSE = re.compile(r"[^()\[\]0-9]{0,20}?[)\]]")  # " of age)"
+
+
+def _age_aside(text: str, values: Sequence[ValueMention], index: int,
+               draft: _Draft) -> int | None:
+    """The age in brackets right after the bound ``values[index]`` ("CD4 > 200 cells/mm3
+    (ages 2-5 years)", "at least 750 (under 12 months of age)"): it says whom the bound is
+    for. Its index, recorded in ``draft.age_asides``; None if there is none."""
+    after = index + 1
+    if after >= len(values) or after in draft.used_values:
+        return None
+    age = values[after]
+    opened = _between(text, values[index].end, age.start)
+    if age.unit not in AGE_UNITS or not _ASIDE_OPEN.fullmatch(opened) or \
+            not _ASIDE_CLOSE.match(text, age.end):
+        return None
+    draft.age_asides[after] = index
+    draft.used_values.add(after)
+    return after
+
+
+def _aside_words(text: str, value: ValueMention) -> str:
+    """The words of the brackets around an age aside: "ages 2-5 years"."""
+    start = max(text.rfind("(", 0, value.start), text.rfind("[", 0, value.start)) + 1
+    close = _ASIDE_CLOSE.match(text, value.end)
+    return " ".join(text[start : close.end() - 1 if close else value.end].split())
+
+
+def _qualify_by_age(text: str, values: Sequence[ValueMention], index: int,
+                    draft: _Draft) -> None:
+    """An age in brackets after the bound ``values[index]`` is the case the constraints
+    ending on that bound hold in (their qualifier), not an age limit of the trial."""
+    aside = _age_aside(text, values, index, draft)
+    if aside is None:
+        return
+    words = _aside_words(text, values[aside])
+    for constraint in draft.constraints:
+        if constraint.end == values[index].end and constraint.qualifier is None:
+            constraint.qualifier = words
 
 
 def _coordinated_after(text: str, measured: Sequence[Mention], index: int,
@@ -662,16 +707,23 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                     constraint.triggers = (*constraint.triggers, "outside")
                 draft.constraints.append(constraint)
             draft.used_values.add(index)
+            _qualify_by_age(text, values, index, draft)
             continue
         # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
         # "> 35 and < 50 kg/m2": a second bound on the same subjects.
         previous = index - 1
+        aside_close = None
+        if previous in draft.age_asides:  # "> 200 cells/mm3 (ages 2-5 years) or > 100"
+            close = _ASIDE_CLOSE.match(text, values[previous].end)
+            aside_close = close.end() if close else values[previous].end
+            previous = draft.age_asides[previous]
         if previous > 0 and previous not in draft.used_values and \
                 not values[previous].op_text and \
                 _SLASH_PAIR.fullmatch(_between(text, values[previous - 1].end,
                                                values[previous].start)):
             previous -= 1  # "≥ 135/85 mm Hg but lower than 170/105": past the "/85"
-        connector_start = _past_sex(text, values[index - 1], people, value.start)
+        connector_start = aside_close if aside_close is not None else \
+            _past_sex(text, values[index - 1], people, value.start)
         bare_pair = pair_second(text, connector_start, value.start)
         if bare_pair is not None:  # "ABPM =135/85 but <150/95": past the unitless "/85"
             connector_start = bare_pair[1]
@@ -738,6 +790,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 draft.used_values.add(index)
                 if chained_sex is not None:
                     draft.sex_qualifiers.append((chained_sex.start, chained_sex.end))
+                _qualify_by_age(text, values, index, draft)
                 continue
         # ">2 alcoholic beverages per day": the unit names what is measured
         # (after a chained bound: "Temp >38,0 °C or <36,0 °C" is the one temperature).
