@@ -389,9 +389,10 @@ def test_ages(criterion: str, expected: tuple) -> None:
 @pytest.mark.parametrize(("criterion", "expected"), [
     ("Age greater than 55 or less than 10", [(">", 55.0), ("<", 10.0)]),
     ("Patients below the age of 3 or over 25", [("<", 3.0), (">", 25.0)]),
-    # a count after an age in brackets is no age
+    # a count after an age in brackets is no age; the ages in brackets say whom each count
+    # is for (qualifiers, see test_an_age_in_brackets_after_a_bound_is_whom_it_is_for)
     ("CD4 count of at least 750 (under 12 months of age), at least 500 (1 to 5 years of age)",
-     [("<", 12.0), ("between", 1.0)]),
+     []),
     # a bare bound before an age the other way shares its unit
     ("Patients less than 6 or greater than 65 years of age", [("<", 6.0), (">", 65.0)]),
     # not one the same way, nor one joined by a comma
