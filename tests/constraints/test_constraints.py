@@ -365,6 +365,7 @@ def test_unit_names_the_measure() -> None:
     ("18 to 75 years old", ("between", 18.0, 75.0, "a")),
     ("aged > 25 years", (">", 25.0, None, "a")),
     ("≥ 18 years of age", (">=", 18.0, None, "a")),
+    ("≥50 YoA at the time of signing", (">=", 50.0, None, "a")),  # "years of age" abbreviated
     ("older than 65", (">", 65.0, None, "a")),
     ("children 2-12 years", ("between", 2.0, 12.0, "a")),
     ("younger than 6 months", ("<", 6.0, None, "mo")),
