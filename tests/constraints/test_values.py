@@ -270,6 +270,10 @@ def test_thousands_only_with_three_digits() -> None:
     assert find_values("ECOG 1, 2 or 3") == []
     assert [m.value for m in find_values("grade ≥1,2 or 3")] == [1.0]
     assert one("platelets 100 000/mm3").value == 100000.0
+    # a stray space after the comma, read so only before a count per volume
+    assert summary(one("WBC >12, 000 cells/mm3")) == (">", 12000.0, None, "/uL", None)
+    assert one("platelet count > 100, 000/mm3").value == 100000.0
+    assert [m.value for m in find_values("doses of 100, 200 mg")] != [100200.0]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -128,6 +128,9 @@ _SECOND_NUMBER = re.compile(_NUMBER_BODY)  # after a range connector
 _DECIMAL_COMMA = re.compile(r",[0-9]{1,2}(?![0-9]|[.,][0-9])")
 _LIST_GOES_ON = re.compile(r"\s*(?:,|or\b|and\b|&)\s*[0-9]", re.IGNORECASE)  # "≥1,2 or 3"
 _SPACED_THOUSANDS = re.compile(r"(?:[ \u2009\u202f][0-9]{3})+(?![0-9]|[.,][0-9])")
+# "150, 000/mm3", "WBC >12, 000 cells/mm3": a stray space after a thousands comma; read so
+# only before a count per volume, since "100, 200 mg" is more likely a list of doses
+_COMMA_SPACED_THOUSANDS = re.compile(r"(?:, [0-9]{3})+(?![0-9]|[.,][0-9])")
 _ORDINAL = re.compile(r"(?i:st|nd|rd|th)(?![A-Za-z])")
 # Between a number and its unit: a few spaces, or a line wrapped with indentation as
 # legacy CT.gov text wraps ("at least 8\n        weeks").
@@ -237,12 +240,15 @@ def _number_at(text: str, match: re.Match[str],
     bounds one number, unless more numbers follow; otherwise it may separate a list
     (``ECOG 0,1``, ``grade ≥1,2 or 3``)."""
     end = match.end()
-    for extension, joiner in ((_DECIMAL_COMMA, "."), (_SPACED_THOUSANDS, "")):
+    for extension, joiner in ((_DECIMAL_COMMA, "."), (_SPACED_THOUSANDS, ""),
+                              (_COMMA_SPACED_THOUSANDS, "")):
         more = extension.match(text, end)
         plain = match.group().lstrip("-−")
-        if more and plain.isdigit() and len(plain) <= 3 and (
-                (compared and joiner == "." and not _LIST_GOES_ON.match(text, more.end()))
-                or _parse_tail(text, more.end())):
+        if not (more and plain.isdigit() and len(plain) <= 3):
+            continue
+        tail = _parse_tail(text, more.end())
+        if (compared and joiner == "." and not _LIST_GOES_ON.match(text, more.end())) or (
+                tail and (extension is not _COMMA_SPACED_THOUSANDS or tail.unit == "/uL")):
             digits = match.group() + joiner + re.sub(r"[^0-9]", "", more.group())
             return parse_number(digits), more.end()
     return parse_number(match.group()), end
