@@ -434,6 +434,11 @@ def test_no_false_sex_restriction(criterion: str) -> None:
     ("AZA≥2 mg/kg/ day", "Azathioprine", (">=", 2.0, "mg/kg/d")),
     ("AZA, 6-MP, or MTX(≤15 mg/ week)", "Methotrexate", ("<=", 15.0, "mg/wk")),
     ("failure to taper to <6mg/ day of budesonide", "Budesonide", ("<", 6.0, "mg/d")),
+    # routes between the dose and the drug
+    ("chronic treatment with > 15 mg/day of systemic prednisone", "Prednisone",
+     (">", 15.0, "mg/d")),
+    ("greater than 2.0 mg/day inhaled or intranasal budesonide", "Budesonide",
+     (">", 2.0, "mg/d")),
     ("No more than 450 mg/m2 cumulative dose of prior doxorubicin", "Doxorubicin",
      ("<=", 450.0, "mg/m2")),
     # a PDQ run-on: the bound after "recovered" starts the next sentence, and the drug in

@@ -984,10 +984,13 @@ def _classed_scores(text: str, criterion: Criterion, mentions: Sequence[Mention]
         draft.constraints.append(constraint)
 
 
-# "<6mg/ day of budesonide", "450 mg/m2 cumulative dose of prior doxorubicin"
+# "<6mg/ day of budesonide", "450 mg/m2 cumulative dose of prior doxorubicin",
+# "greater than 2.0 mg/day inhaled or intranasal corticosteroids"
+_ROUTE = r"(?:oral|iv|intravenous|inhaled|intranasal|systemic|subcutaneous|intramuscular)"
 _DOSE_BEFORE = re.compile(r"^\s*(?:(?:(?:total|cumulative|prior|lifetime)\s+){0,3}"
                           r"(?:dose|dosage)s?\s+)?(?:of\s+)?(?:(?:prior|previous)\s+)?"
-                          r"(?:oral\s+|iv\s+|intravenous\s+)?$", re.IGNORECASE)
+                          rf"(?:{_ROUTE}(?:\s*(?:,|/|\bor\b|\band\b)\s*{_ROUTE})*\s+)?$",
+                          re.IGNORECASE)
 
 
 def _is_dose(value: ValueMention) -> bool:
