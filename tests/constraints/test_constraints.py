@@ -378,6 +378,13 @@ def test_unit_names_the_measure() -> None:
     ("patients over age of 50", (">", 50.0, None, "a")),
     ("Males between the ages of 20-45.", ("between", 20.0, 45.0, "a")),
     ("between the ages of 18 and 65", ("between", 18.0, 65.0, "a")),
+    # an age limit named before its number
+    ("Maximum age is 85 for patients with Alzheimer's disease", ("<=", 85.0, None, "a")),
+    ("Minimum age is 45", (">=", 45.0, None, "a")),
+    ("Upper age limit is 75 years", ("<=", 75.0, None, "a")),
+    ("Lower age limit of 18 years", (">=", 18.0, None, "a")),
+    ("Age limit: 18-70", ("between", 18.0, 70.0, "a")),
+    ("The age range is 18 to 65", ("between", 18.0, 65.0, "a")),
     # an age first is no value of the measure after it (a PDQ run-on)
     ("Male or female patients ≥ 18 years of age Life expectancy of at least 12 weeks",
      (">=", 18.0, None, "a")),

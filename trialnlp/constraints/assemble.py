@@ -1355,7 +1355,7 @@ def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool
         return True  # "over age 65", "at least age 16", "between the ages of 18 and 65"
     before = text[max(criterion.start, value.start - 25) : value.start].lower()
     return any(before.rstrip().endswith(phrase) for phrase in _person()["age_ops"]) or \
-        bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|range\s*:?\s*)?"
+        bool(re.search(r"\bage[sd]?\s*(?:of\s*|:\s*|between\s*|(?:range|limits?)\s*(?:is\s*|:\s*)?)?"
                   r"(?:physiologic(?:al)?\s+)?$", before))  # PDQ "Age: Physiologic 65 and under"
 
 
