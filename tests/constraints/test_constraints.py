@@ -80,6 +80,18 @@ def test_a_second_normal_limit_bound_for_a_case_is_the_same_analytes(
                       None), ("Aspartate aminotransferase", 5.0, qualifier)]
 
 
+@pytest.mark.parametrize("criterion", [
+    "ALT < 3 times (5 times if liver metastases) the upper limit of normal",
+    "ALT <3 times [<5 times for patients with liver metastases] the upper normal limit",
+    "ALT < 3 x (or < 5 x in case of liver metastases) ULN",
+])
+def test_a_multiple_before_an_aside_takes_the_limit_after_it(criterion: str) -> None:
+    # the limit after the brackets is both multiples' (not 3 U/L, ALT's usual unit)
+    found = [(c.op, c.value, c.unit, c.relative_to, bool(c.qualifier))
+             for c in constraints(criterion) if c.kind == "lab"]
+    assert found == [("<", 3.0, None, "ULN", False), ("<", 5.0, None, "ULN", True)]
+
+
 def test_a_second_bound_in_the_same_unit_for_a_case() -> None:
     found = [c for c in constraints(
         "bilirubin less than 2 mg/dl (total) except less than 5 mg/dl in patients with "

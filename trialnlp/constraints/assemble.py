@@ -507,9 +507,12 @@ def _implied_by_unit(unit: str | None) -> Any:
     return _unit_subjects().get(unit) if unit else None
 
 
+_CLOSING = re.compile(r"[)\]]")
+
+
 def _qualifier(text: str, value: ValueMention, limit: int) -> str | None:
     match = _QUALIFIER.match(text, value.end, limit)
-    return match["q"].strip().rstrip(")").strip() if match else None
+    return match["q"].strip().rstrip(")]").strip() if match else None
 
 
 def _counts_readings(text: str, values: Sequence[ValueMention], index: int,
@@ -759,8 +762,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             # the case after a bound in brackets runs to the bracket's end, after one in the
             # open to the clause's ("< 5 mg/dl in patients with Gilbert's syndrome; ANC ...")
             joint = _between(text, values[previous].end, value.start)
-            bracketed = joint.count("(") > joint.count(")")
-            limit = text.find(")", value.end, criterion.end) if bracketed else -1
+            bracketed = joint.count("(") + joint.count("[") > joint.count(")") + joint.count("]")
+            closing = _CLOSING.search(text, value.end, criterion.end) if bracketed else None
+            limit = closing.start() if closing else -1
             stop = _CLAUSE_BREAK.search(text, value.end, criterion.end) if limit < 0 else None
             case_end = limit if limit >= 0 else stop.start() if stop else criterion.end
             qualifier = case.strip() if case else _qualifier(text, value, case_end)

@@ -92,6 +92,12 @@ _LIMIT = re.compile(
     rf"\s*(?:(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)}))\s*)?"
     rf"{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_LIMITS, start=False)})){_ABBREVIATION}"
 )
+# "<3 times [<5 times for patients with liver metastasis] the upper normal limit": a
+# multiple whose limit comes after an aside in brackets (or after the bracket it is in)
+_MULTIPLE_ASIDE = re.compile(
+    rf"\s*(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)}))"
+    r"(?:\s*[(\[][^()\[\]]{0,80}[)\]]|[^()\[\]]{0,60}[)\]])"
+)
 _BARE_LIMIT = re.compile(
     rf"(?P<op>(?i:{phrase_alternation(k for k, op in _PREFIX_OPS.items() if op != 'between')}))"
     rf"\s*{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_STANDALONE_LIMITS)})){_ABBREVIATION}"
@@ -194,6 +200,13 @@ def _parse_tail(text: str, pos: int) -> _Tail | None:
         if limit["mult"] or not entry.get("needs_multiplier"):
             start = pos + len(limit.group()) - len(limit.group().lstrip())
             return _Tail(None, entry["relative_to"], start, limit.end())
+    aside = _MULTIPLE_ASIDE.match(text, pos)
+    if aside is not None:
+        limit = _LIMIT.match(text, aside.end())
+        entry = _LIMITS[phrase_key(limit["limit"])] if limit is not None else None
+        if entry is not None and not limit["mult"] and not entry.get("needs_multiplier"):
+            # the multiple ends at its multiplier, so the one in the brackets is read too
+            return _Tail(None, entry["relative_to"], aside.start("mult"), aside.end("mult"))
     gap = _UNIT_GAP.match(text, pos)
     start = gap.end() if gap else pos
     unit = match_unit(text, start)
