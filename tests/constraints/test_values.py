@@ -718,6 +718,13 @@ def test_comparator_restated_in_parentheses() -> None:
     ("less than 1.5 time the upper limits of normal", ("<", 1.5, "ULN")),
     ("greater than 2 times age/sex adjusted normal values", (">", 2.0, "ULN")),
     ("at least 1 time per week", (">=", 1.0, None)),  # no normal limit: no multiple
+    ("less than 4x top normal", ("<", 4.0, "ULN")),
+    ("less than or equal to 2.5 x of the upper limits of normal", ("<=", 2.5, "ULN")),
+    ("no more than 2 times laboratory's upper limit of normal", ("<=", 2.0, "ULN")),
+    ("at least 3 times above normal", (">=", 3.0, "ULN")),
+    # a multiple of the lab's control value (PT, PTT), not seconds
+    ("greater than 1.5 times control", (">", 1.5, "control")),
+    ("less than or equal to 1.3 x control", ("<=", 1.3, "control")),
 ])
 def test_legacy_spellings_of_normal_limit_multiples(text: str, expected: tuple) -> None:
     (value,) = find_values(text)

@@ -180,6 +180,16 @@ def test_uln_multiple_uses_the_default_range_when_the_lab_gives_none() -> None:
     assert judge(alt, no_sex).verdict in ("not_met", "unknown")
 
 
+def test_a_multiple_of_the_control_value_is_unknown() -> None:
+    # "PT > 1.5 x control": the record has the patient's seconds, not the lab's control
+    pt = _c("lab", concept="Prothrombin time", code="LOINC:5902-2", op=">", value=1.5,
+            relative_to="control")
+    patient = Patient(id="p", reference_date=ON,
+                      labs=[{"name": "PT", "value": 13, "unit": "s"}])
+    verdict = judge(pt, patient)
+    assert verdict.verdict == "unknown" and "control" in verdict.reason
+
+
 def test_unconvertible_units_are_unknown() -> None:
     creatinine = _c("lab", concept="Creatinine (serum)", code="LOINC:2160-0", op=">=",
                     value=1.5, unit="mg/dL")

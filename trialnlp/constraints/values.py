@@ -89,7 +89,8 @@ _INCLUSIVE = re.compile(rf"\s*(?i:{phrase_alternation(_RULES['inclusive'])})")
 _QUALIFIERS = rf"(?:(?i:{phrase_alternation(_RULES['limit_qualifiers'])})\s+)?"
 _ABBREVIATION = rf"(?:\s*{phrase_alternation(_RULES['limit_abbreviations'])})?"
 _LIMIT = re.compile(
-    rf"\s*(?:(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)}))\s*)?"
+    rf"\s*(?:(?P<mult>(?i:{phrase_alternation(_RULES['multipliers'], end=False)}))\s*"
+    r"(?:(?i:above|over)\s+)?)?"  # "at least 3 times above normal"
     rf"{_QUALIFIERS}(?P<limit>(?i:{phrase_alternation(_LIMITS, start=False)})){_ABBREVIATION}"
 )
 # "<3 times [<5 times for patients with liver metastasis] the upper normal limit": a

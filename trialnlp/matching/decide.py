@@ -281,6 +281,10 @@ def _one_measurement(c: Constraint, patient: Patient, m: Measurement,
         return ConstraintVerdict(c, UNKNOWN, f"{name} has no numeric value", (_describe(m),))
     if c.relative_to in ("ULN", "LLN"):
         return _relative(c, patient, m, analyte)
+    if c.relative_to:  # "PT > 1.5 x control": a multiple of a value no record holds
+        return ConstraintVerdict(c, UNKNOWN, f"the bound is a multiple of the lab's "
+                                 f"{c.relative_to} value, which the record does not give",
+                                 (_describe(m),))
     value, shown = m.value, f"{_number(m.value)} {m.unit or ''}".strip()
     if c.unit and (m.unit or "") != c.unit:
         if not m.unit:
