@@ -719,6 +719,11 @@ def test_comparator_restated_in_parentheses() -> None:
     ("greater than 2 times age/sex adjusted normal values", (">", 2.0, "ULN")),
     ("at least 1 time per week", (">=", 1.0, None)),  # no normal limit: no multiple
     ("less than 4x top normal", ("<", 4.0, "ULN")),
+    ("less than or equal to 1.5 times upper-limit-of-normal [ULN]", ("<=", 1.5, "ULN")),
+    ("=< 2.5 x the upper limits of institutional normal", ("<=", 2.5, "ULN")),
+    ("> 3 times the upper reference limit", (">", 3.0, "ULN")),
+    ("< 2.5 x local laboratory upper limit of normal", ("<", 2.5, "ULN")),
+    ("< 1.5 times the superior limit of normality", ("<", 1.5, "ULN")),
     ("less than or equal to 2.5 x of the upper limits of normal", ("<=", 2.5, "ULN")),
     ("no more than 2 times laboratory's upper limit of normal", ("<=", 2.0, "ULN")),
     ("at least 3 times above normal", (">=", 3.0, "ULN")),
