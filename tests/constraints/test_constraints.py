@@ -1229,3 +1229,8 @@ def test_an_age_in_brackets_after_a_bound_is_whom_it_is_for() -> None:
     assert [(c.concept, c.qualifier) for c in found] == [
         ("Karnofsky performance status", "over 10 years of age"),
         ("Lansky play-performance scale", "10 years of age or under")]
+    # an age word with a bare number: no Karnofsky > 16%
+    found = constraints("Karnofsky 70%-100% (over age 16) Lansky 70%-100% (ages 6-16)")
+    assert [(c.concept, c.value, c.qualifier) for c in found] == [
+        ("Karnofsky performance status", 70.0, "over age 16"),
+        ("Lansky play-performance scale", 70.0, "ages 6-16")]

@@ -363,7 +363,7 @@ _ASIDE_OPEN = re.compile(r"[ \t]*[(\[][^()\[\]0-9<>=≤≥]{0,30}\Z")  # " (ages
 _ASIDE_CLOSE = re.compile(r"[^()\[\]0-9]{0,20}?[)\]]")  # " of age)"
 
 
-def _age_aside(text: str, values: Sequence[ValueMention], index: int,
+def _age_aside(text: str, criterion: Criterion, values: Sequence[ValueMention], index: int,
                draft: _Draft) -> int | None:
     """The age in brackets right after the bound ``values[index]`` ("CD4 > 200 cells/mm3
     (ages 2-5 years)", "at least 750 (under 12 months of age)"): it says whom the bound is
@@ -373,8 +373,10 @@ def _age_aside(text: str, values: Sequence[ValueMention], index: int,
         return None
     age = values[after]
     opened = _between(text, values[index].end, age.start)
-    if age.unit not in AGE_UNITS or not _ASIDE_OPEN.fullmatch(opened) or \
-            not _ASIDE_CLOSE.match(text, age.end):
+    # (years written, or an age word with a bare number: "(over age 16)", "(ages 6-16)")
+    aged = age.unit in AGE_UNITS or (age.unit is None and age.relative_to is None and
+                                     _age_op_before(text, age, criterion))
+    if not aged or not _ASIDE_OPEN.fullmatch(opened) or not _ASIDE_CLOSE.match(text, age.end):
         return None
     draft.age_asides[after] = index
     draft.used_values.add(after)
@@ -388,11 +390,11 @@ def _aside_words(text: str, value: ValueMention) -> str:
     return " ".join(text[start : close.end() - 1 if close else value.end].split())
 
 
-def _qualify_by_age(text: str, values: Sequence[ValueMention], index: int,
-                    draft: _Draft) -> None:
+def _qualify_by_age(text: str, criterion: Criterion, values: Sequence[ValueMention],
+                    index: int, draft: _Draft) -> None:
     """An age in brackets after the bound ``values[index]`` is the case the constraints
     ending on that bound hold in (their qualifier), not an age limit of the trial."""
-    aside = _age_aside(text, values, index, draft)
+    aside = _age_aside(text, criterion, values, index, draft)
     if aside is None:
         return
     words = _aside_words(text, values[aside])
@@ -710,7 +712,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                     constraint.triggers = (*constraint.triggers, "outside")
                 draft.constraints.append(constraint)
             draft.used_values.add(index)
-            _qualify_by_age(text, values, index, draft)
+            _qualify_by_age(text, criterion, values, index, draft)
             continue
         # "(< 5 x ULN if liver metastases)": a parenthesised threshold after a used value;
         # "> 35 and < 50 kg/m2": a second bound on the same subjects.
@@ -794,7 +796,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                 draft.used_values.add(index)
                 if chained_sex is not None:
                     draft.sex_qualifiers.append((chained_sex.start, chained_sex.end))
-                _qualify_by_age(text, values, index, draft)
+                _qualify_by_age(text, criterion, values, index, draft)
                 continue
         # ">2 alcoholic beverages per day": the unit names what is measured
         # (after a chained bound: "Temp >38,0 °C or <36,0 °C" is the one temperature).
