@@ -1195,6 +1195,9 @@ def test_standard_deviations_below_the_mean_are_negative(criterion: str, expecte
     ("IQ less than 70", ("Intelligence quotient", "<", 70.0, None, None, None)),
     ("a pH less than 7.15", ("pH (blood)", "<", 7.15, None, "[pH]", None)),
     ("FEVI > 50%", ("Forced expiratory volume in 1 second", ">", 50.0, None, "%", None)),
+    ("PT INR is < 1.5", ("International normalized ratio", "<", 1.5, None, None, None)),
+    ("Fevers greater than 100.5 degree Fahrenheit",
+     ("Body temperature", ">", 100.5, None, "[degF]", None)),
 ])
 def test_legacy_measures_named_by_abbreviation(criterion: str, expected: tuple) -> None:
     assert thresholds(criterion) == [expected]

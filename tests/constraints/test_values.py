@@ -719,6 +719,8 @@ def test_comparator_restated_in_parentheses() -> None:
     ("greater than 2 times age/sex adjusted normal values", (">", 2.0, "ULN")),
     ("at least 1 time per week", (">=", 1.0, None)),  # no normal limit: no multiple
     ("less than 4x top normal", ("<", 4.0, "ULN")),
+    ("above 3 folds the upper normal values", (">", 3.0, "ULN")),
+    (">2.5 maximum normal level", (">", 2.5, "ULN")),
     ("less than or equal to 1.5 times upper-limit-of-normal [ULN]", ("<=", 1.5, "ULN")),
     ("=< 2.5 x the upper limits of institutional normal", ("<=", 2.5, "ULN")),
     ("> 3 times the upper reference limit", (">", 3.0, "ULN")),
