@@ -389,6 +389,8 @@ def test_unit_names_the_measure() -> None:
     ("at least age 16", (">=", 16.0, None, "a")),
     ("patients over age of 50", (">", 50.0, None, "a")),
     ("Males between the ages of 20-45.", ("between", 20.0, 45.0, "a")),
+    # an age after a measure's name is no value of it: no temperature < 2 Cel
+    ("fever under the age of 2", ("<", 2.0, None, "a")),
     ("between the ages of 18 and 65", ("between", 18.0, 65.0, "a")),
     # an age limit named before its number
     ("Maximum age is 85 for patients with Alzheimer's disease", ("<=", 85.0, None, "a")),

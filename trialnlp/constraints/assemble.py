@@ -641,6 +641,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
     for index, value in enumerate(values):
         if index in draft.used_values:
             continue  # a lower bound written before its measure ("80mmHg=DBP<110mmHg")
+        if _age_worded(value):
+            continue  # "fever under the age of 2": an age, whatever name stands before it
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = _inside_window(value, windows)
         framed = _framed_op(text, criterion, value)
@@ -1353,11 +1355,20 @@ def _condition_before(text: str, criterion: Criterion, start: int, end: int,
     return text[trigger : end + (tail.end() if tail else 0)].strip()
 
 
+def _age_worded(value: ValueMention) -> bool:
+    """A bare number with the word age in its comparison ("under the age of 2")."""
+    return value.unit is None and value.relative_to is None and \
+        _AGE_WORD.search(re.split(r"\d", value.text, maxsplit=1)[0]) is not None
+
+
+_AGE_WORD = re.compile(r"\bage[sd]?\b", re.IGNORECASE)
+
+
 def _age_op_before(text: str, value: ValueMention, criterion: Criterion) -> bool:
     """A unitless number read as years (``older than 65``, ``Age: 18-65``)."""
     written = value.text.lower()
     if any(written.startswith(phrase) for phrase in _person()["age_ops"]) or \
-            re.search(r"\bage[sd]?\b", re.split(r"\d", written, maxsplit=1)[0]):
+            _age_worded(value):
         return True  # "over age 65", "at least age 16", "between the ages of 18 and 65"
     before = text[max(criterion.start, value.start - 25) : value.start].lower()
     return any(before.rstrip().endswith(phrase) for phrase in _person()["age_ops"]) or \
