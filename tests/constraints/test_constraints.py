@@ -92,6 +92,16 @@ def test_a_multiple_before_an_aside_takes_the_limit_after_it(criterion: str) -> 
     assert found == [("<", 3.0, None, "ULN", False), ("<", 5.0, None, "ULN", True)]
 
 
+@pytest.mark.parametrize(("criterion", "unit"), [
+    ("magnesium less than 1.2 or greater than 2.5 mEq/L", "meq/L"),
+    ("Serum potassium < 3.5 or > 5.1 mEq/L", "meq/L"),
+    ("TSH < 0.1 or > 7 uU/mL", "uU/mL"),
+])
+def test_a_bound_the_other_way_before_a_unit_shares_it(criterion: str, unit: str) -> None:
+    # not the analyte's usual unit (magnesium in mg/dL, potassium in mmol/L)
+    assert [c.unit for c in constraints(criterion) if c.kind == "lab"] == [unit, unit]
+
+
 def test_a_second_bound_in_the_same_unit_for_a_case() -> None:
     found = [c for c in constraints(
         "bilirubin less than 2 mg/dl (total) except less than 5 mg/dl in patients with "

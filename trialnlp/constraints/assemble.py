@@ -783,7 +783,15 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                                                    values[previous].relative_to)
             sex = (chained_sex.concept if chained_sex else
                    _sex_after(text, value, people, following, draft)) if owners else None
+            # "magnesium less than 1.2 or greater than 2.5 mEq/L": the bound the other way
+            # before a unit shares it (not the analyte's usual unit, mg/dL)
+            shares_unit = value.unit is not None and not restated and not case and \
+                values[previous].unit is None and values[previous].relative_to is None and \
+                values[previous].op_text != "" and \
+                {(values[previous].op or "")[:1], (value.op or "")[:1]} == {"<", ">"}
             for owner in owners:
+                if shares_unit:
+                    owner.unit = value.unit
                 subject_start = draft.subject_start.get(id(owner), owner.start)
                 start = value.start if restated else subject_start
                 chained = replace(
