@@ -171,6 +171,12 @@ def test_age_introduced_by_if_is_a_condition_not_a_requirement() -> None:
     assert (age.op, age.value, age.unit, age.qualifier) == ("<", 18.0, "a", "if < 18 years old")
     assert one("Age 18 to 75 years", "age").qualifier is None
     assert one("Patients are eligible if aged 18 years or older", "age").qualifier is None
+    assert [c.qualifier for c in constraints(
+        "Patients will be excluded if less than 18 or greater than 90 years old")
+        if c.kind == "age"] == [None, None]
+    # a disorder to rule out when a count is high: the count is the case
+    assert one("Hematologic disorders must be excluded when the platelet count is above "
+               "500,000/mm3", "lab").qualifier == "when the platelet count is above 500,000/mm3"
     found = {c.kind: c for c in constraints(
         "For patients aged 65 or older, creatinine clearance > 50 mL/min")}
     assert (found["age"].op, found["age"].value, found["age"].qualifier) == (

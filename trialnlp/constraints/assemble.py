@@ -153,9 +153,13 @@ _CONDITION_TRIGGER = re.compile(
     r"\b(?:if|when|for\s+(?:those|patients|subjects|participants|children|individuals|people))"
     r"\b", re.IGNORECASE)
 _CONDITION_BREAK = re.compile(r"[;.:](?=\s|\Z)")  # where a condition's clause ends
-# "eligible if aged 18 or older", "included only when ...": the "if" states the requirement.
+# "eligible if aged 18 or older", "included only when ...", "excluded if less than 18": the
+# "if" states the requirement (or the exclusion), not a case the criterion applies in.
 _ELIGIBLE_IF = re.compile(r"\b(?:eligible|included|enrolled|allowed|permitted|acceptable|"
-                          r"accepted|admitted|qualif(?:y|ies))(?:\s+only)?\s*$", re.IGNORECASE)
+                          r"accepted|admitted|qualif(?:y|ies)|"
+                          # (not "disorders must be excluded when the count is ...": ruled out)
+                          r"(?<!must\sbe\s)(?<!should\sbe\s)excluded?|ineligible|disqualified)"
+                          r"(?:\s+only)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
