@@ -787,15 +787,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
                                                    values[previous].relative_to)
             sex = (chained_sex.concept if chained_sex else
                    _sex_after(text, value, people, following, draft)) if owners else None
-            # "magnesium less than 1.2 or greater than 2.5 mEq/L": the bound the other way
-            # before a unit shares it (not the analyte's usual unit, mg/dL)
-            shares_unit = value.unit is not None and not restated and not case and \
-                values[previous].unit is None and values[previous].relative_to is None and \
-                values[previous].op_text != "" and \
-                {(values[previous].op or "")[:1], (value.op or "")[:1]} == {"<", ">"}
             for owner in owners:
-                if shares_unit:
-                    owner.unit = value.unit
                 subject_start = draft.subject_start.get(id(owner), owner.start)
                 start = value.start if restated else subject_start
                 chained = replace(
@@ -1615,6 +1607,7 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     _named(text, criterion, mentions, values, draft)
     _ages(text, criterion, values, windows, draft)
     _free_subjects(text, criterion, mentions, measured, values, windows, draft, sized)
+    _share_units(values, draft)
     _sexes(text, criterion, mentions, draft)
     _results(text, criterion, mentions, draft)
     _attach_windows(text, criterion, windows, draft)
@@ -1628,6 +1621,24 @@ def assemble(text: str, criterion: Criterion, mentions: Iterable[Mention],
     for number, constraint in enumerate(draft.constraints, 1):
         constraint.constraint_id = f"{criterion.criterion_id}#{number}"
     return draft.constraints
+
+
+def _share_units(values: Sequence[ValueMention], draft: _Draft) -> None:
+    """"magnesium less than 1.2 or greater than 2.5 mEq/L", "total doses of ≥40 and ≤80 Gy":
+    a bound written with no unit, chained to a bound the other way of the same measure that
+    has one, shares that unit (not the measure's usual one, mg/dL)."""
+    unitless = {v.end for v in values if v.unit is None and v.relative_to is None and v.op_text}
+    for first in draft.constraints:
+        if first.end not in unitless or first.op is None or first.op[:1] not in "<>":
+            continue
+        for chained in draft.constraints:
+            # (a chained bound spans its subject, the first bound's included)
+            if chained.start == first.start and chained.end > first.end and \
+                    chained.concept == first.concept and chained.unit and \
+                    chained.relative_to is None and chained.qualifier is None and \
+                    {first.op[:1], (chained.op or "")[:1]} == {"<", ">"}:
+                first.unit = chained.unit
+                break
 
 
 def structured_constraints(s: StructuredFields) -> list[Constraint]:
