@@ -1229,6 +1229,9 @@ def test_legacy_measures_named_by_abbreviation(criterion: str, expected: tuple) 
     ("Short performance physical battery (SPPB) ≥ 7",
      ("Short Physical Performance Battery", ">=", 7.0, None, None, None)),
     ("Mean CST ≥300 μm", ("Central subfield thickness (OCT)", ">=", 300.0, None, "um", None)),
+    ("cluster of differentiation 4+ (CD4+) cell count \\<200 cells/ cubic millimeter",
+     ("CD4+ T-cell count", "<", 200.0, None, "/uL", None)),
+    ("Fib-4 scores 1.45 - 3.25", ("Fibrosis-4 index", "between", 1.45, 3.25, None, None)),
 ])
 def test_api_v2_measures(criterion: str, expected: tuple) -> None:
     assert thresholds(criterion) == [expected]

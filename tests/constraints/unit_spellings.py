@@ -18,6 +18,7 @@ SPELLINGS: list[tuple[str, str]] = [
     ('cells/microL', '/uL'),
     ('K/cu mm', '10*3/uL'),
     ('micro mol/L', 'umol/L'),
+    ('millimoles per mole', 'mmol/mol'),
     ('degree Fahrenheit', '[degF]'),
     ('℉', '[degF]'),
     ('degrees Centigrade', 'Cel'),
