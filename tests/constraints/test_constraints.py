@@ -467,6 +467,14 @@ def test_no_false_sex_restriction(criterion: str) -> None:
 
 # -- drugs, conditions, procedures -----------------------------------------------------------
 
+def test_how_a_diagnosis_is_confirmed_is_a_procedure() -> None:
+    found = [(c.kind, c.concept) for c in constraints(
+        "Histologically or cytologically confirmed non-small cell lung cancer, "
+        "radiologically measurable") if c.kind == "procedure"]
+    assert found == [("procedure", "Histological examination"),
+                     ("procedure", "Cytological examination"), ("procedure", "Diagnostic imaging")]
+
+
 @pytest.mark.parametrize(("criterion", "drug", "dose"), [
     ("oral prednisone ≥40mg/ day (or equivalent)", "Prednisone", (">=", 40.0, "mg/d")),
     ("AZA≥2 mg/kg/ day", "Azathioprine", (">=", 2.0, "mg/kg/d")),

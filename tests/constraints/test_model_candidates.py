@@ -91,6 +91,12 @@ def test_gap_detection_and_lexicon_normalisation() -> None:
     assert not gap_in(text, 0, 8, rule, [Constraint("lab", "ALT < 40", 0, 8)], [])
     assert gap_in("nothing known here", 0, 18, [], [], [])
     assert not gap_in("nothing known here", 0, 18, [], [], [], empty=False)
+    # a word that only confirms a diagnosis leaves the diagnosis to the model
+    text = "Histologically confirmed neuroblastoma"
+    confirming = [Mention("PROCEDURE", 0, 14, "Histologically", entry_id="procedure:histology")]
+    assert gap_in(text, 0, len(text), confirming, [], [])
+    surgery = [Mention("PROCEDURE", 0, 7, "Surgery", entry_id="procedure:surgery")]
+    assert not gap_in("Surgery for neuroblastoma", 0, 25, surgery, [], [])
     found = model_mentions([("Measurement", 0, 3, "ALT"), ("Measurement", 13, 24, "croup score"),
                             ("Measurement", 30, 34, "SGPT")], rule,
                            "ALT < 40 and croup score > 3 SGPT")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from ..resources import load_json
+from ..resources import iter_jsonl, load_json
 from .assemble import Mention
 from .drugs import find_drugs
 from .lexicon import analytes, conditions, drug_classes
@@ -87,6 +87,13 @@ def _no_mention(source: str, key: str, words: str, start: int, end: int) -> bool
     return len(heading.split()) >= 2  # "HIV: positive" is a label of what it names
 
 
+@cache
+def _confirming() -> frozenset[str]:
+    """Mention ids of the procedures that only confirm a diagnosis named elsewhere."""
+    return frozenset(f"procedure:{p['id']}" for p in iter_jsonl("procedures.jsonl")
+                     if p.get("confirms"))
+
+
 def _drug_code(text: str) -> tuple[str | None, str | None]:
     found = find_drugs(text.split())
     if not found:
@@ -148,7 +155,9 @@ def gap_in(text: str, start: int, end: int, rule_mentions: Sequence[Mention],
     """
     if not text[start:end].strip():
         return False
-    if empty and not any(start <= m.start < end for m in rule_mentions):
+    confirming = _confirming()  # ("Histologically confirmed neuroblastoma": read it)
+    if empty and not any(start <= m.start < end and m.entry_id not in confirming
+                         for m in rule_mentions):
         return True
     # A rule's free-text subject is a last resort: the model may still name what the
     # value measures.
