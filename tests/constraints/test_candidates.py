@@ -155,6 +155,8 @@ def test_codes(coder: ConditionCoder, text: str, code: str) -> None:
 @pytest.mark.parametrize("text", [
     "informed consent", "ulcers", "disorder", "Healthy",
     "childbearing potential", "PRCA", "buccal mucosa", "DM",
+    # body parts and adjectives tagged as conditions (rules' never): not Hepatitis, Insomnia
+    "hepatic", "sleep", "carotid artery", "life-threatening",
 ])
 def test_no_code(coder: ConditionCoder, text: str) -> None:
     assert _code(coder, text) is None
