@@ -1211,6 +1211,9 @@ def test_tnm_categories_are_scores(criterion: str, expected: list) -> None:
     ("T value 2.5 SD or more below the young female adult mean",
      [("Bone mineral density T-score", "<=", -2.5, None, "{SD}", None)]),
     ("BMD T-score <= -2.5", [("Bone mineral density T-score", "<=", -2.5, None, "{SD}", None)]),
+    # "S.D." (not seconds), below the median: no height of 2.25 cm
+    ("Height at least 2.25 S.D. below the median for chronological age",
+     [("Body height", "<=", -2.25, None, "{SD}", None)]),
     ("Schirmer: < 4 mm", [("Schirmer test", "<", 4.0, None, "mm", None)]),
 ])
 def test_standard_deviations_below_the_mean_are_negative(criterion: str, expected: list) -> None:

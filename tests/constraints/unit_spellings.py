@@ -19,6 +19,7 @@ SPELLINGS: list[tuple[str, str]] = [
     ('K/cu mm', '10*3/uL'),
     ('micro mol/L', 'umol/L'),
     ('millimoles per mole', 'mmol/mol'),
+    ('S.D.', '{SD}'),
     ('degree Fahrenheit', '[degF]'),
     ('℉', '[degF]'),
     ('degrees Centigrade', 'Cel'),
