@@ -467,6 +467,18 @@ def test_no_false_sex_restriction(criterion: str) -> None:
 
 # -- drugs, conditions, procedures -----------------------------------------------------------
 
+@pytest.mark.parametrize(("criterion", "counted"), [
+    ("elevated serum calcium concentration on at least 2 occasions", "occasions"),
+    ("Blood pressure measured on at least 3 separate visits", "separate visits"),
+    ("elevated LDH More than 1 extranodal site", "extranodal site"),
+])
+def test_a_bare_number_before_what_it_counts_bounds_no_measure(criterion: str,
+                                                               counted: str) -> None:
+    # no calcium >= 2 mg/dL, no blood pressure >= 3 mmHg, no LDH > 1 U/L
+    found = [(c.kind, c.concept, c.value) for c in constraints(criterion) if c.value is not None]
+    assert found == [("measurement", counted, found[0][2])]
+
+
 def test_how_a_diagnosis_is_confirmed_is_a_procedure() -> None:
     found = [(c.kind, c.concept) for c in constraints(
         "Histologically or cytologically confirmed non-small cell lung cancer, "

@@ -143,6 +143,11 @@ _SCORED_ON = re.compile(r"[ \t]*(?:points?[ \t]+|or[ \t]+(?:more|higher|greater|
 # HbA1c values >= 7%``).
 _READINGS = re.compile(r"\s*(?:(?:values|counts|levels|measurements|readings|determinations|"
                        r"results|tests)\b\s*)?", re.IGNORECASE)
+# After a bare number: what it counts, so it bounds no measure named before it (not
+# "4 times 10^3/mm^3", a power of ten).
+_COUNT_AFTER = re.compile(
+    r"[ \t]*(?:(?:separate|consecutive|different|distinct|independent|extranodal)[ \t]+)?"
+    r"(?:occasions?|visits?|times(?![ \t]*10\b)|episodes?|sites?)\b", re.IGNORECASE)
 _READING_WORD = re.compile(r"\s*(?:values?|counts|measurements?|readings?|determinations?)\b",
                            re.IGNORECASE)
 _VALUE_FIRST = re.compile(r"[ \t]*(?:of[ \t]+)?$", re.IGNORECASE)
@@ -647,6 +652,9 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue  # a lower bound written before its measure ("80mmHg=DBP<110mmHg")
         if _age_worded(value):
             continue  # "fever under the age of 2": an age, whatever name stands before it
+        if _COUNT_AFTER.match(text, value.end) and value.unit is None and \
+                value.relative_to is None:
+            continue  # "calcium on at least 2 occasions", "LDH More than 1 extranodal site"
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = _inside_window(value, windows)
         framed = _framed_op(text, criterion, value)
@@ -1267,8 +1275,10 @@ def _free_subjects(text: str, criterion: Criterion, mentions: Sequence[Mention],
         phrase = subject_before(text, low, value.start)
         if grade and phrase is not None and not has_content(_GRADE_TAIL.sub("", phrase.text)):
             phrase = None  # "History of grade 3 or worse neurosensory deficits"
-        if phrase is None or (counted and _LABEL_BEFORE.match(text, phrase.end, value.start)):
+        if phrase is None or (counted and (_LABEL_BEFORE.match(text, phrase.end, value.start)
+                                           or _COUNT_AFTER.match(text, value.end))):
             # "Chemotherapy: No more than 1 prior chemotherapy": a label's count says of what
+            # (and "LDH More than 1 extranodal site": what it counts follows it)
             after = after if owner is not None else subject_after(text, value.end, high,
                                                                   counted=counted)
             phrase = after or phrase
