@@ -102,6 +102,8 @@ def test_gap_detection_and_lexicon_normalisation() -> None:
                            "ALT < 40 and croup score > 3 SGPT")
     assert [(m.label, m.concept, m.code) for m in found] == [
         ("MEASUREMENT", "croup score", None), ("LAB", "Alanine aminotransferase", "LOINC:1742-6")]
+    # a span the lexicon names carries the entry's id, as a rule mention of it does
+    assert [m.entry_id for m in found] == [None, "alt"]
 
 
 @pytest.mark.parametrize(("source", "span", "kept"), [

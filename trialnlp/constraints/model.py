@@ -38,24 +38,31 @@ def lookup_key(text: str) -> str:
     return _NORMALISE.sub(" ", text.lower()).strip()
 
 
+_Entry = tuple[str, str | None, str | None, str | None, str | None]
+
+
 @cache
-def _lookup() -> dict[str, dict[str, tuple[str, str | None, str | None, str | None]]]:
-    """Per model label: normalised synonym -> (rule label, concept, code, unit)."""
-    table: dict[str, dict[str, tuple[str, str | None, str | None, str | None]]] = {
+def _lookup() -> dict[str, dict[str, _Entry]]:
+    """Per model label: normalised synonym -> (rule label, concept, code, unit, entry id).
+
+    The entry id is the one a rule mention of the entry has, so a model span the lexicon
+    names reads as the rule's would ("wbc less than 4000": /uL, by the analyte's
+    ``bare_units``, as for "WBC")."""
+    table: dict[str, dict[str, _Entry]] = {
         "MEASUREMENT": {}, "CONDITION": {}, "DRUG": {}, "PROCEDURE": {}}
     for analyte in analytes():
         for synonym in (*analyte.synonyms, analyte.concept):
             table["MEASUREMENT"].setdefault(
                 lookup_key(synonym), (analyte.kind.upper(), analyte.concept, analyte.code,
-                                 analyte.unit))
+                                      analyte.unit, analyte.id))
     for condition in conditions():
         for synonym in (*condition.synonyms, condition.concept):
-            table["CONDITION"].setdefault(lookup_key(synonym),
-                                          ("CONDITION", condition.concept, condition.code, None))
+            table["CONDITION"].setdefault(lookup_key(synonym), (
+                "CONDITION", condition.concept, condition.code, None, condition.id))
     for drug_class in drug_classes():
         for synonym in drug_class.synonyms:
-            table["DRUG"].setdefault(lookup_key(synonym),
-                                     ("DRUG_CLASS", drug_class.concept, drug_class.code, None))
+            table["DRUG"].setdefault(lookup_key(synonym), (
+                "DRUG_CLASS", drug_class.concept, drug_class.code, None, None))
     return table
 
 
@@ -137,12 +144,13 @@ def model_mentions(entities: Sequence[tuple[str, int, int, str]],
         key = lookup_key(text)
         if _no_mention(source, key, text, start, end):
             continue
-        rule_label, concept, code, unit = _lookup()[kind].get(key, (None,) * 4)
+        rule_label, concept, code, unit, entry_id = _lookup()[kind].get(key, (None,) * 5)
         if kind == "DRUG" and rule_label is None:
             concept, code = _drug_code(text)
         mentions.append(Mention(
             label=rule_label or kind, start=start, end=end, text=text,
-            concept=concept or " ".join(text.split()), code=code, source="model", unit=unit))
+            concept=concept or " ".join(text.split()), code=code, source="model", unit=unit,
+            entry_id=entry_id))
     return mentions
 
 
