@@ -506,7 +506,8 @@ def find_values(text: str) -> list[ValueMention]:
 
 # "T value 2.5 SD or more below the young adult mean" is a T-score of -2.5 or less
 _BELOW_MEAN = re.compile(r"[ \t]*(?P<way>below|under|above)[ \t]+(?:the[ \t]+)?"
-                         r"(?:[\w-]+[ \t]+){0,4}(?:mean|median|average|norm|normal)\b", re.IGNORECASE)
+                         r"(?:[\w-]+[ \t]+){0,4}(?:mean|median|average|norm|normal)\b",
+                         re.IGNORECASE)
 _NEGATED_OP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 
 
