@@ -214,6 +214,20 @@ def test_binary_files_in_a_batch_leave_the_rest(tmp_path: Path) -> None:
     assert sum(1 for _ in table(tmp_path / "batch", "criteria")) == 2
 
 
+def test_files_a_directory_walk_skips_are_named(tmp_path: Path) -> None:
+    # a folder is read by extension; what it leaves out is said, even with --quiet
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder / "good.txt", GOOD)
+    write(folder / "scan.pdf", b"%PDF-1.4 not read")
+    result = extract(folder, "-o", tmp_path / "out", "--quiet")
+    assert result.exit_code == EXIT_OK
+    assert f"trialnlp: skipped 1 file(s) in the input directories with no known extension: " \
+        f"{folder / 'scan.pdf'}" in result.stderr
+    named = extract(folder / "good.txt", "-o", tmp_path / "out2", "--quiet")
+    assert "skipped" not in named.stderr
+
+
 def test_binary_on_standard_input() -> None:
     result = runner.invoke(app, ["extract", "-", "--quiet"], input=b"\x89PNG\r\n\x1a\nxxxx")
     assert result.exit_code == EXIT_INPUT

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trialnlp.readers import read_sources
+from trialnlp.readers.inputs import skipped_files
 from trialnlp.types import ReadError, SourceRecord
 
 from .helpers import FIXTURES, fixture
@@ -24,6 +25,12 @@ def test_directory_is_walked_in_sorted_order_skipping_hidden_and_unknown_files()
         "tree/b.txt",
     ]
     assert [r.trial_id for r in results] == ["NCT00000001", "NCT00000003", "NCT00000002"]
+
+
+def test_the_files_a_walk_skips_are_listed() -> None:
+    assert [p.relative_to(FIXTURES).as_posix() for p in skipped_files([fixture("tree")])] == [
+        "tree/notes.bin"]  # (hidden files and folders are no input at all)
+    assert skipped_files([fixture("tree") / "b.txt", "-"]) == []
 
 
 def test_directory_without_known_files(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from rich.progress import (
 from ..batch import DEFAULT_CHUNK_SIZE, BatchInterrupted, BatchProgress, run_batch
 from ..errors import EXIT_INPUT, EXIT_PARTIAL, TrialnlpError
 from ..options import DEFAULT_MAX_CHARS, DEFAULT_MODEL, MODEL_MODES
+from ..readers.inputs import skipped_files
 from .app import app
 from .common import FormatOption, IdField, Inputs, TextField, fail, is_terminal, stderr
 
@@ -151,6 +152,13 @@ def extract_command(
                      markup=False)
     for line in summary.error_samples:
         stderr.print(f"trialnlp: error: {line}", markup=False)
+    skipped = skipped_files(inputs)
+    if skipped:  # (said even with --quiet: these files are not in the tables)
+        shown = ", ".join(str(path) for path in skipped[:3])
+        more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        stderr.print(f"trialnlp: skipped {len(skipped)} file(s) in the input directories with "
+                     f"no known extension: {shown}{more} (name one on the command line to "
+                     "read it)", markup=False)
     if summary.errors > len(summary.error_samples) and not summary.already_complete:
         more = summary.errors - len(summary.error_samples)
         stderr.print(f"trialnlp: ... and {more} more error rows", markup=False)

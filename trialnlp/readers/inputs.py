@@ -57,19 +57,48 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path | s
             yield ReadError(name, "no such file or directory")
 
 
-def _walk(root: Path) -> Iterator[Path | ReadError]:
+def _scan(root: Path) -> tuple[list[Path], list[Path]]:
+    """The files under ``root`` that are read (a known extension), in order, and the
+    others (hidden ones aside)."""
     found: list[tuple[tuple[str, ...], Path]] = []
+    other: list[Path] = []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [name for name in subdirs if not name.startswith(".")]
         for name in files:
             path = Path(directory, name)
-            if not name.startswith(".") and path.suffix.lower() in SUFFIX_FORMATS:
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() in SUFFIX_FORMATS:
                 found.append((path.relative_to(root).parts, path))
+            else:
+                other.append(path)
+    return [path for _, path in sorted(found)], sorted(other)
+
+
+def skipped_files(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files in the input directories that are not read (no known extension), so a
+    run can say so: nothing is dropped unseen."""
+    skipped: list[Path] = []
+    for item in inputs:
+        name = os.fspath(item)
+        path = Path(name)
+        if name == STDIN:
+            continue
+        if path.is_dir():
+            skipped.extend(_scan(path)[1])
+        elif not path.exists() and _GLOB_CHARS & set(name):
+            for match in sorted(glob.glob(name, recursive=True)):
+                if Path(match).is_dir():
+                    skipped.extend(_scan(Path(match))[1])
+    return skipped
+
+
+def _walk(root: Path) -> Iterator[Path | ReadError]:
+    found = _scan(root)[0]
     if not found:
         known = ", ".join(sorted(SUFFIX_FORMATS))
         yield ReadError(str(root), f"directory has no files with a known extension ({known})")
-    for _, path in sorted(found):
-        yield path
+    yield from found
 
 
 def read_head(stream: BinaryIO) -> bytes:
