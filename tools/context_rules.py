@@ -44,6 +44,8 @@ def main() -> None:
     data = json.loads(RULES.read_text(encoding="utf-8"))
     rules = []
     dropped = {rule["literal"].lower() for rule in data.get("dropped_defaults", [])}
+    dropped_phrases = {(rule["phrase"].lower(), rule["category"])
+                       for rule in data.get("dropped_phrases", [])}
     for rule in defaults:
         if rule.literal.lower() in dropped:
             continue
@@ -54,7 +56,8 @@ def main() -> None:
             rules.append({"literal": rule.literal, **base})
             continue
         for phrase in expand(rule.pattern):
-            rules.append({"literal": phrase, **base})
+            if (phrase.lower(), rule.category) not in dropped_phrases:
+                rules.append({"literal": phrase, **base})
     seen = set()
     unique = []
     for rule in [*rules, *data["trialnlp_rules"]]:

@@ -140,3 +140,11 @@ def test_unlikely_to_negates_what_follows() -> None:
     (survival,) = [c for c in found.values() if c.concept == "Life expectancy"]
     assert survival.negated and survival.triggers == ("negated_existence:Unlikely to",)
     assert _constraints("Infection unlikely")["Infection"].negated
+
+
+def test_the_child_in_a_pediatric_criterion_is_the_patient() -> None:
+    # medspaCy's FAMILY rule would report "family:Children"; family history is a relative
+    found = _constraints("Children with cystic fibrosis")
+    assert [t for c in found.values() for t in c.triggers if t.startswith("family")] == []
+    mother = _constraints("Mother with breast cancer")
+    assert any(t.startswith("family:") for c in mother.values() for t in c.triggers)
