@@ -720,6 +720,7 @@ def test_comparator_restated_in_parentheses() -> None:
     ("at least 1 time per week", (">=", 1.0, None)),  # no normal limit: no multiple
     ("less than 4x top normal", ("<", 4.0, "ULN")),
     ("above 3 folds the upper normal values", (">", 3.0, "ULN")),
+    ("within 3 times upper limit of normal", ("<=", 3.0, "ULN")),  # not "= 3 x ULN"
     (">2.5 maximum normal level", (">", 2.5, "ULN")),
     ("less than or equal to 1.5 times upper-limit-of-normal [ULN]", ("<=", 1.5, "ULN")),
     ("=< 2.5 x the upper limits of institutional normal", ("<=", 2.5, "ULN")),

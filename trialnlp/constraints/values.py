@@ -501,7 +501,25 @@ def find_values(text: str) -> list[ValueMention]:
             mentions.append(_bare_limit(text, match))
     if _LIMIT_HINT is None or lowered is None or _LIMIT_HINT.search(lowered) is not None:
         mentions = _word_multiples(text, mentions)
-    return _below_mean(text, _lower_ends(text, sorted(mentions, key=lambda m: m.start)))
+    return _within_multiples(text, _below_mean(
+        text, _lower_ends(text, sorted(mentions, key=lambda m: m.start))))
+
+
+# "transaminases within 3 times upper limit of normal": at most that multiple ("within"
+# before any other number is a time window's word: "within 6 months")
+_WITHIN = re.compile(r"\bwithin[ \t]+\Z", re.IGNORECASE)
+
+
+def _within_multiples(text: str, mentions: list[ValueMention]) -> list[ValueMention]:
+    out = []
+    for mention in mentions:
+        within = _WITHIN.search(text, max(0, mention.start - 12), mention.start) \
+            if mention.relative_to and not mention.op_text and mention.op == "=" else None
+        if within is not None:
+            mention = replace(mention, op="<=", op_text=within.group().strip(),
+                              start=within.start(), text=text[within.start() : mention.end])
+        out.append(mention)
+    return out
 
 
 # "T value 2.5 SD or more below the young adult mean" is a T-score of -2.5 or less
