@@ -41,20 +41,24 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path | s
         if name == STDIN:
             yield STDIN
             continue
-        path = Path(name)
-        if path.is_dir():
-            yield from _walk(path)
-        elif path.exists() or path.is_symlink():
-            yield path
-        elif _GLOB_CHARS & set(name):
-            matches = sorted(glob.glob(name, recursive=True))
-            if not matches:
-                yield ReadError(name, "no files match this pattern")
-            for match in matches:
-                match_path = Path(match)
-                yield from _walk(match_path) if match_path.is_dir() else (match_path,)
-        else:
-            yield ReadError(name, "no such file or directory")
+        named = _named_paths(name)
+        if isinstance(named, ReadError):
+            yield named
+            continue
+        for path in named:
+            yield from _walk(path) if path.is_dir() else (path,)
+
+
+def _named_paths(name: str) -> list[Path] | ReadError:
+    """What an input other than ``-`` names: a file or directory, or a glob's matches."""
+    path = Path(name)
+    if path.is_dir() or path.exists() or path.is_symlink():
+        return [path]
+    if _GLOB_CHARS & set(name):
+        matches = sorted(glob.glob(name, recursive=True))
+        return [Path(match) for match in matches] if matches else \
+            ReadError(name, "no files match this pattern")
+    return ReadError(name, "no such file or directory")
 
 
 def _scan(root: Path) -> tuple[list[Path], list[Path]]:
@@ -81,15 +85,12 @@ def skipped_files(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     skipped: list[Path] = []
     for item in inputs:
         name = os.fspath(item)
-        path = Path(name)
-        if name == STDIN:
-            continue
-        if path.is_dir():
-            skipped.extend(_scan(path)[1])
-        elif not path.exists() and _GLOB_CHARS & set(name):
-            for match in sorted(glob.glob(name, recursive=True)):
-                if Path(match).is_dir():
-                    skipped.extend(_scan(Path(match))[1])
+        named = [] if name == STDIN else _named_paths(name)
+        if isinstance(named, ReadError):
+            continue  # (the run has an error row for it)
+        for path in named:
+            if path.is_dir():
+                skipped.extend(_scan(path)[1])
     return skipped
 
 
