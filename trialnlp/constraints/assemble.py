@@ -392,11 +392,17 @@ def _age_aside(text: str, criterion: Criterion, values: Sequence[ValueMention], 
     return after
 
 
+def _aside_end(text: str, value: ValueMention) -> int:
+    """Where the brackets around an age aside close (past the bracket), else its end."""
+    close = _ASIDE_CLOSE.match(text, value.end)
+    return close.end() if close else value.end
+
+
 def _aside_words(text: str, value: ValueMention) -> str:
     """The words of the brackets around an age aside: "ages 2-5 years"."""
     start = max(text.rfind("(", 0, value.start), text.rfind("[", 0, value.start)) + 1
-    close = _ASIDE_CLOSE.match(text, value.end)
-    return " ".join(text[start : close.end() - 1 if close else value.end].split())
+    end = _aside_end(text, value)
+    return " ".join(text[start : end - 1 if end > value.end else end].split())
 
 
 def _qualify_by_age(text: str, criterion: Criterion, values: Sequence[ValueMention],
@@ -652,8 +658,8 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
             continue  # a lower bound written before its measure ("80mmHg=DBP<110mmHg")
         if _age_worded(value):
             continue  # "fever under the age of 2": an age, whatever name stands before it
-        if _COUNT_AFTER.match(text, value.end) and value.unit is None and \
-                value.relative_to is None:
+        if value.unit is None and value.relative_to is None and \
+                _COUNT_AFTER.match(text, value.end):
             continue  # "calcium on at least 2 occasions", "LDH More than 1 extranodal site"
         # "within 2 weeks of screening" is a window: it names no measurement after it.
         in_window = _inside_window(value, windows)
@@ -733,8 +739,7 @@ def _measurements(text: str, criterion: Criterion, mentions: Sequence[Mention],
         previous = index - 1
         aside_close = None
         if previous in draft.age_asides:  # "> 200 cells/mm3 (ages 2-5 years) or > 100"
-            close = _ASIDE_CLOSE.match(text, values[previous].end)
-            aside_close = close.end() if close else values[previous].end
+            aside_close = _aside_end(text, values[previous])
             previous = draft.age_asides[previous]
         if previous > 0 and previous not in draft.used_values and \
                 not values[previous].op_text and \
@@ -1638,17 +1643,24 @@ def _share_units(values: Sequence[ValueMention], draft: _Draft) -> None:
     a bound written with no unit, chained to a bound the other way of the same measure that
     has one, shares that unit (not the measure's usual one, mg/dL)."""
     unitless = {v.end for v in values if v.unit is None and v.relative_to is None and v.op_text}
+    if not unitless:
+        return
+    # (a chained bound spans its subject, the first bound's included: it starts with it)
+    # by (start, concept, direction): the chained bounds that have a unit, in reading order
+    # (a criterion may hold thousands of bounds: no pairwise scan)
+    chained: dict[tuple[object, ...], list[Constraint]] = {}
+    for bound in draft.constraints:
+        if bound.unit and bound.relative_to is None and bound.qualifier is None and \
+                bound.op and bound.op[:1] in "<>":
+            chained.setdefault((bound.start, bound.concept, bound.op[:1]), []).append(bound)
     for first in draft.constraints:
         if first.end not in unitless or first.op is None or first.op[:1] not in "<>":
             continue
-        for chained in draft.constraints:
-            # (a chained bound spans its subject, the first bound's included)
-            if chained.start == first.start and chained.end > first.end and \
-                    chained.concept == first.concept and chained.unit and \
-                    chained.relative_to is None and chained.qualifier is None and \
-                    {first.op[:1], (chained.op or "")[:1]} == {"<", ">"}:
-                first.unit = chained.unit
-                break
+        other_way = "<" if first.op[:1] == ">" else ">"
+        later = next((c for c in chained.get((first.start, first.concept, other_way), ())
+                      if c.end > first.end), None)
+        if later is not None:
+            first.unit = later.unit
 
 
 def structured_constraints(s: StructuredFields) -> list[Constraint]:
